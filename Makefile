@@ -1,0 +1,63 @@
+# Dissent Channel: every entry point a newcomer looks for. Run `make help`.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+
+# Django 6.x needs Python 3.12 or newer (docs/development.md says why we chose it).
+# Look for one on PATH first, then in pyenv's usual place, so a fresh machine needs no setup.
+PYTHON ?= $(shell for p in python3.12 python3.13 python3 $$HOME/.pyenv/versions/3.12*/bin/python3 $$HOME/.pyenv/versions/3.13*/bin/python3; do \
+	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; \
+	done)
+
+.PHONY: help demo test test-postgres lint format lock bench clean
+
+help:
+	@echo "make demo           seed a demo organisation and serve it on http://127.0.0.1:8000"
+	@echo "make test           run the whole test suite (SQLite; PostgreSQL too with TEST_DATABASE_URL)"
+	@echo "make test-postgres  run the suite against the local PostgreSQL on 127.0.0.1:5432"
+	@echo "make lint           ruff, mypy --strict and makemigrations --check"
+	@echo "make bench          run the benchmarks under bench/"
+	@echo "make lock           recompile requirements/*.lock from requirements/*.in"
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "No Python 3.12+ found. Install python3.12 (or pyenv install 3.12) and retry."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.base-installed: requirements/base.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/base.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e . || $(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.dev-installed: requirements/dev.lock $(VENV)/.base-installed
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
+	touch $@
+
+demo: $(VENV)/.base-installed
+	$(BIN)/dissent demo
+
+test: $(VENV)/.dev-installed
+	$(BIN)/pytest
+
+test-postgres: $(VENV)/.dev-installed
+	bash .ci/postgres-tests
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/dissent makemigrations --check --dry-run
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/cosign.py
+
+lock:
+	cd requirements && uv pip compile --python-version 3.12 --generate-hashes base.in -o base.lock
+	cd requirements && uv pip compile --python-version 3.12 --generate-hashes dev.in -o dev.lock
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

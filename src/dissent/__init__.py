@@ -1,0 +1,1 @@
+"""Dissent Channel: an organisation's protected channel for dissent memos."""

@@ -1,0 +1,17 @@
+"""The JSON API under /api/v1/, session-authenticated (CSRF token in X-CSRFToken)."""
+
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from . import errors, memos, queue
+
+api = NinjaAPI(
+    title="Dissent Channel API",
+    version="1",
+    description="Draft, co-sign and file dissent memos. Errors are RFC 9457 problem details.",
+    auth=django_auth,
+    urls_namespace="api",
+)
+errors.install(api)
+api.add_router("/memos", memos.router)
+api.add_router("", queue.router)

@@ -1,0 +1,50 @@
+"""Every API error leaves in one shape: RFC 9457 problem details
+(`{"type", "title", "status", "detail"}`, media type application/problem+json)."""
+
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import HttpError, ValidationError
+
+from dissent.errors import DissentError
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+def problem(api: NinjaAPI, request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail, **extra}
+    response = api.create_response(request, body, status=status)
+    response["Content-Type"] = PROBLEM_MEDIA_TYPE
+    return response
+
+
+def _validation_detail(errors: list[dict[str, Any]]) -> str:
+    parts = []
+    for error in errors[:5]:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in {"body", "payload", "query", "path"})
+        parts.append(f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg", "invalid")))
+    return "Invalid input. " + "; ".join(parts)
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(DissentError)
+    def domain_error(request: HttpRequest, exc: DissentError) -> HttpResponse:
+        return problem(api, request, exc.status, exc.message)
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        errors = [
+            {k: v for k, v in e.items() if k in {"loc", "msg", "type"}} for e in exc.errors if isinstance(e, dict)
+        ]
+        return problem(api, request, 422, _validation_detail(errors), errors=errors)
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return problem(api, request, exc.status_code, str(exc))
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return problem(api, request, 413, "The request body is too large.")

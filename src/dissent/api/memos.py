@@ -1,0 +1,166 @@
+"""/api/v1/memos: every route parses input, calls one action or query, and shapes the result."""
+
+from typing import Annotated
+
+from django.http import HttpRequest
+from ninja import Path, Query, Router
+from pydantic import Field
+
+from dissent.memos import actions, policy, queries
+from dissent.memos.content import render_markdown
+from dissent.memos.models import Memo
+from dissent.memos.policy import Action
+from dissent.org.models import Person
+
+from .schemas import (
+    MAX_ID,
+    AddendumIn,
+    AddendumOut,
+    InvitationsIn,
+    InvitationsOut,
+    MemoIn,
+    MemoOut,
+    MemoPatch,
+    Problem,
+    SignatureIn,
+    SignatureListOut,
+    SignatureOut,
+    TransitionIn,
+)
+
+router = Router(tags=["memos"])
+
+MemoId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ERRORS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 413: Problem, 422: Problem}
+
+
+def person_of(request: HttpRequest) -> Person:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, Person)
+    return user
+
+
+def memo_out(memo: Memo, person: Person) -> MemoOut:
+    readable = policy.can(person, Action.READ_BODY, memo)
+    count = getattr(memo, "signature_count", None)
+    return MemoOut(
+        id=memo.pk,
+        title=memo.title,
+        summary=memo.summary if readable else None,
+        body=memo.body if readable else None,
+        body_html=render_markdown(memo.body) if readable else None,
+        policy=memo.policy,
+        addressee=memo.addressee.username,
+        marking={"code": memo.marking.code, "label": memo.marking.label},  # type: ignore[arg-type]
+        state=memo.state,  # type: ignore[arg-type]
+        signature_count=queries.signature_count(memo) if count is None else count,
+        created_at=memo.created_at,
+        filed_at=memo.filed_at,
+        content_sha256=memo.content_sha256 or None,
+        allowed_actions=[a.value for a in policy.RULES if policy.can(person, a, memo)],
+    )
+
+
+@router.get("", response={200: list[MemoOut], **ERRORS}, summary="Memos the caller may see")
+def list_memos(
+    request: HttpRequest,
+    limit: Annotated[int, Field(ge=1, le=500)] = 100,
+    offset: Annotated[int, Field(ge=0, le=MAX_ID)] = 0,
+) -> list[MemoOut]:
+    person = person_of(request)
+    memos = queries.memos_for(person)[offset : offset + limit]
+    return [memo_out(policy.remember_standing(m, person), person) for m in memos]
+
+
+@router.post("", response={201: MemoOut, **ERRORS}, summary="Start a draft memo")
+def create_memo(request: HttpRequest, payload: MemoIn) -> tuple[int, MemoOut]:
+    person = person_of(request)
+    memo = actions.create_memo(
+        person,
+        title=payload.title,
+        summary=payload.summary,
+        body=payload.body,
+        policy_questioned=payload.policy,
+        addressee=payload.addressee,
+        marking=payload.marking,
+    )
+    return 201, memo_out(policy.get_memo(person, memo.pk), person)
+
+
+@router.get("/{memo_id}", response={200: MemoOut, **ERRORS}, summary="One memo")
+def get_memo(request: HttpRequest, memo_id: MemoId) -> MemoOut:
+    person = person_of(request)
+    return memo_out(policy.get_memo(person, memo_id), person)
+
+
+@router.patch("/{memo_id}", response={200: MemoOut, **ERRORS}, summary="Edit a draft")
+def edit_memo(request: HttpRequest, memo_id: MemoId, payload: MemoPatch) -> MemoOut:
+    person = person_of(request)
+    memo = policy.get_memo(person, memo_id)
+    changes = payload.dict(exclude_unset=True)
+    actions.edit_memo(
+        memo,
+        person,
+        title=changes.get("title", memo.title),
+        summary=changes.get("summary", memo.summary),
+        body=changes.get("body", memo.body),
+        policy_questioned=changes.get("policy", memo.policy),
+        addressee=changes.get("addressee", memo.addressee.username),
+        marking=changes.get("marking", memo.marking.code),
+    )
+    return memo_out(policy.get_memo(person, memo_id), person)
+
+
+@router.post("/{memo_id}/invitations", response={201: InvitationsOut, **ERRORS}, summary="Invite co-signers")
+def invite(request: HttpRequest, memo_id: MemoId, payload: InvitationsIn) -> tuple[int, InvitationsOut]:
+    person = person_of(request)
+    memo = policy.get_memo(person, memo_id)
+    added = actions.invite(memo, person, usernames=payload.usernames, as_drafters=payload.as_drafters)
+    return 201, InvitationsOut(invited=[p.username for p in added])
+
+
+@router.post("/{memo_id}/transitions", response={200: MemoOut, **ERRORS}, summary="Move a memo to another state")
+def transition(request: HttpRequest, memo_id: MemoId, payload: TransitionIn) -> MemoOut:
+    person = person_of(request)
+    memo = policy.get_memo(person, memo_id)
+    actions.transition(memo, person, payload.to)
+    return memo_out(policy.get_memo(person, memo_id), person)
+
+
+@router.post("/{memo_id}/signatures", response={201: SignatureOut, **ERRORS}, summary="Co-sign a memo")
+def sign(request: HttpRequest, memo_id: MemoId, payload: SignatureIn) -> tuple[int, SignatureOut]:
+    person = person_of(request)
+    memo = policy.get_memo(person, memo_id)
+    signature = actions.sign_memo(memo, person, visibility=payload.visibility)
+    return 201, SignatureOut(
+        id=signature.pk,
+        visibility=signature.visibility,
+        name=person.display_name,
+        username=person.username,
+        signed_at=signature.signed_at,
+        mine=True,
+    )
+
+
+@router.delete("/{memo_id}/signatures/mine", response={204: None, **ERRORS}, summary="Withdraw my signature")
+def unsign(request: HttpRequest, memo_id: MemoId) -> tuple[int, None]:
+    person = person_of(request)
+    memo = policy.get_memo(person, memo_id)
+    actions.withdraw_signature(memo, person)
+    return 204, None
+
+
+@router.get("/{memo_id}/signatures", response={200: SignatureListOut, **ERRORS}, summary="Signatures as I may see them")
+def signatures(request: HttpRequest, memo_id: MemoId) -> SignatureListOut:
+    person = person_of(request)
+    memo = policy.get_memo(person, memo_id)
+    lines = queries.signatures_seen_by(person, memo)
+    return SignatureListOut(count=len(lines), signatures=[SignatureOut(**vars(line)) for line in lines])
+
+
+@router.post("/{memo_id}/addenda", response={201: AddendumOut, **ERRORS}, summary="Add an addendum to a filed memo")
+def add_addendum(request: HttpRequest, memo_id: MemoId, payload: AddendumIn) -> tuple[int, AddendumOut]:
+    person = person_of(request)
+    memo = policy.get_memo(person, memo_id)
+    addendum = actions.add_addendum(memo, person, body=payload.body)
+    return 201, AddendumOut(id=addendum.pk, body=addendum.body, created_at=addendum.created_at)

@@ -1,0 +1,64 @@
+"""The append-only record of everything that happens in the channel."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EventKind(models.TextChoices):
+    """Stored values are a contract with the log and with verifiers: never rename them."""
+
+    MEMO_CREATED = "memo.created", _("Memo created")
+    MEMO_EDITED = "memo.edited", _("Memo edited")
+    MEMO_DRAFTER_ADDED = "memo.drafter_added", _("Co-drafter added")
+    MEMO_INVITED = "memo.invited", _("Co-signer invited")
+    MEMO_OPENED = "memo.opened", _("Memo opened for signatures")
+    MEMO_SIGNED = "memo.signed", _("Memo signed")
+    MEMO_SIGNATURE_WITHDRAWN = "memo.signature_withdrawn", _("Signature withdrawn")
+    MEMO_FILED = "memo.filed", _("Memo filed")
+    MEMO_ACKNOWLEDGED = "memo.acknowledged", _("Memo acknowledged")
+    MEMO_REPLIED = "memo.replied", _("Memo replied to")
+    MEMO_CLOSED = "memo.closed", _("Memo closed")
+    MEMO_WITHDRAWN = "memo.withdrawn", _("Memo withdrawn")
+    MEMO_ADDENDUM_ADDED = "memo.addendum_added", _("Addendum added")
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class Event(models.Model):
+    """One thing that happened: who did what to which object, when, with what payload.
+
+    Rows are only ever inserted. `payload_sha256` is the SHA-256 of the payload's
+    canonical JSON (events/canonical.py), so a changed payload is detectable.
+    """
+
+    kind = models.CharField(_("kind"), max_length=50, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
+    )
+    object_type = models.CharField(_("object type"), max_length=50)
+    object_id = models.BigIntegerField(_("object id"))
+    created_at = models.DateTimeField(_("time"), db_index=True)
+    payload = models.JSONField(_("payload"), default=dict)
+    payload_sha256 = models.CharField(_("payload SHA-256"), max_length=64)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_type}:{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError("events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("events are append-only")

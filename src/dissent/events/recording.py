@@ -1,0 +1,25 @@
+"""record_event(): the one way actions write to the event record."""
+
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from .canonical import canonical_sha256
+from .models import Event, EventKind
+
+
+def record_event(actor: models.Model | None, kind: EventKind, subject: models.Model, payload: dict[str, Any]) -> Event:
+    """Append an event about `subject`. Must run inside the action's transaction, so the
+    event exists exactly when the change it records does."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_event must be called inside the action's transaction")
+    return Event.objects.create(
+        kind=kind,
+        actor=actor,
+        object_type=subject._meta.model_name,
+        object_id=subject.pk,
+        created_at=timezone.now(),
+        payload=payload,
+        payload_sha256=canonical_sha256(payload),
+    )

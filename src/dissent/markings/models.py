@@ -1,0 +1,23 @@
+"""Handling markings (e.g. SBU) as data, so an organisation can define its own scheme."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Marking(models.Model):
+    """One level of the handling-marking scheme. `rank` orders levels: higher is more
+    sensitive, so a page showing several marked parts shows the highest."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True, allow_unicode=False)
+    label = models.CharField(_("label"), max_length=100)
+    rank = models.PositiveSmallIntegerField(_("rank"), default=0)
+    description = models.TextField(_("handling guidance"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["rank", "code"]
+        verbose_name = _("handling marking")
+        verbose_name_plural = _("handling markings")
+
+    def __str__(self) -> str:
+        return self.label

@@ -1,0 +1,266 @@
+"""Every change to a memo, one function each. Each asks the policy, validates, changes the
+models and records the event inside one transaction, and raises a domain error (see
+dissent/errors.py) that the web pages and the API turn into a message and a status."""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dissent.errors import AlreadyDone, InvalidInput, InvalidState, NotFound
+from dissent.events.models import EventKind
+from dissent.events.recording import record_event
+from dissent.markings.models import Marking
+from dissent.org.models import Person, Role
+
+from . import policy
+from .content import content_sha256
+from .models import Addendum, Drafter, Invitation, Memo, MemoState, Signature, Visibility
+from .policy import Action
+
+#: Field limits, in characters. The body's limit is a setting (MEMO_BODY_MAX_CHARS).
+TITLE_MAX = 200
+SUMMARY_MAX = 2000
+POLICY_MAX = 300
+MAX_INVITATIONS_PER_REQUEST = 200
+
+
+def _clean_text(label: str, value: str, limit: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(_("%(field)s is required.") % {"field": label})
+    if "\x00" in value:
+        raise InvalidInput(_("%(field)s contains a NUL character, which is not allowed.") % {"field": label})
+    if len(value) > limit:
+        raise InvalidInput(
+            _("%(field)s is too long: %(length)d characters, at most %(limit)d.")
+            % {"field": label, "length": len(value), "limit": limit}
+        )
+    return value
+
+
+def _clean_content(
+    *, title: str, summary: str, body: str, policy_questioned: str, addressee: str, marking: str
+) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "title": _clean_text(_("Title"), title, TITLE_MAX),
+        "summary": _clean_text(_("Summary"), summary, SUMMARY_MAX),
+        "body": _clean_text(_("Body"), body, settings.MEMO_BODY_MAX_CHARS),
+        "policy": _clean_text(_("Policy"), policy_questioned, POLICY_MAX),
+    }
+    principal = Person.objects.filter(username=addressee, role=Role.PRINCIPAL, is_active=True).first()
+    if principal is None:
+        raise InvalidInput(_("The addressee must be one of the channel's principals."))
+    chosen_marking = Marking.objects.filter(code=marking, active=True).first()
+    if chosen_marking is None:
+        raise InvalidInput(_("Choose a handling marking from the organisation's scheme."))
+    fields["addressee"] = principal
+    fields["marking"] = chosen_marking
+    return fields
+
+
+def _locked(memo: Memo, person: Person) -> Memo:
+    """Re-read the memo under a row lock, with the caller's standing, so that two actions
+    on one memo (filing and withdrawing a signature, say) happen one after the other."""
+    locked = policy.with_standing(Memo.objects.select_for_update(of=("self",)), person).filter(pk=memo.pk).first()
+    if locked is None:
+        raise NotFound(_("No such memo."))
+    return policy.remember_standing(locked, person)
+
+
+@transaction.atomic
+def create_memo(
+    person: Person, *, title: str, summary: str, body: str, policy_questioned: str, addressee: str, marking: str
+) -> Memo:
+    """Start a draft; its creator is its first drafter."""
+    if not person.is_active or person.role == Role.AUDITOR:
+        raise policy.NotAllowed(_("Your role does not draft memos."))
+    fields = _clean_content(
+        title=title, summary=summary, body=body, policy_questioned=policy_questioned, addressee=addressee, marking=marking
+    )
+    memo = Memo.objects.create(created_by=person, **fields)  # type: ignore[arg-type]
+    Drafter.objects.create(memo=memo, person=person)
+    record_event(person, EventKind.MEMO_CREATED, memo, {"memo": memo.pk, "title": memo.title})
+    return memo
+
+
+@transaction.atomic
+def edit_memo(
+    memo: Memo,
+    person: Person,
+    *,
+    title: str,
+    summary: str,
+    body: str,
+    policy_questioned: str,
+    addressee: str,
+    marking: str,
+) -> Memo:
+    memo = _locked(memo, person)
+    policy.require(person, Action.EDIT, memo)
+    fields = _clean_content(
+        title=title, summary=summary, body=body, policy_questioned=policy_questioned, addressee=addressee, marking=marking
+    )
+    for name, value in fields.items():
+        setattr(memo, name, value)
+    memo.save()
+    record_event(person, EventKind.MEMO_EDITED, memo, {"memo": memo.pk, "title": memo.title})
+    return memo
+
+
+@transaction.atomic
+def invite(memo: Memo, person: Person, *, usernames: Iterable[str], as_drafters: bool = False) -> list[Person]:
+    """Invite colleagues to co-sign (or to co-draft). Returns who was newly invited;
+    people already invited are left as they are. Unknown names change nothing."""
+    memo = _locked(memo, person)
+    policy.require(person, Action.INVITE, memo)
+    wanted = list(dict.fromkeys(u.strip() for u in usernames if u and u.strip()))
+    if not wanted:
+        raise InvalidInput(_("Name at least one colleague to invite."))
+    if len(wanted) > MAX_INVITATIONS_PER_REQUEST:
+        raise InvalidInput(_("At most %(limit)d people can be invited at once.") % {"limit": MAX_INVITATIONS_PER_REQUEST})
+    people = {p.username: p for p in Person.objects.filter(username__in=wanted, is_active=True)}
+    unknown = [u for u in wanted if u not in people]
+    if unknown:
+        raise InvalidInput(_("No active colleague with these user names: %(names)s.") % {"names": ", ".join(unknown)})
+    model = Drafter if as_drafters else Invitation
+    existing = set(model.objects.filter(memo=memo, person__in=people.values()).values_list("person_id", flat=True))
+    added = [p for p in people.values() if p.pk not in existing]
+    for invitee in added:
+        if as_drafters:
+            Drafter.objects.create(memo=memo, person=invitee)
+            record_event(person, EventKind.MEMO_DRAFTER_ADDED, memo, {"memo": memo.pk, "drafter": invitee.username})
+        else:
+            Invitation.objects.create(memo=memo, person=invitee, invited_by=person)
+            record_event(person, EventKind.MEMO_INVITED, memo, {"memo": memo.pk, "invitee": invitee.username})
+    return added
+
+
+def _transition(memo: Memo, person: Person, action: Action, to: MemoState, kind: EventKind) -> Memo:
+    memo = _locked(memo, person)
+    policy.require(person, action, memo)
+    before = memo.state
+    memo.state = to
+    memo.save(update_fields=["state", "updated_at"])
+    record_event(person, kind, memo, {"memo": memo.pk, "from": before, "to": to})
+    return memo
+
+
+@transaction.atomic
+def open_memo(memo: Memo, person: Person) -> Memo:
+    return _transition(memo, person, Action.OPEN, MemoState.OPEN, EventKind.MEMO_OPENED)
+
+
+@transaction.atomic
+def sign_memo(memo: Memo, person: Person, *, visibility: Visibility | str) -> Signature:
+    if visibility not in Visibility.values:
+        raise InvalidInput(_("Choose whether your name is named or protected."))
+    # No row lock here, so that many people can sign one memo at once. Filing locks the
+    # row; the signature's foreign key waits for that lock, and the state is checked again
+    # after the insert, so no signature lands on a memo filed in the meantime.
+    memo = policy.get_memo(person, memo.pk)
+    policy.require(person, Action.SIGN, memo)
+    try:
+        with transaction.atomic():
+            signature = Signature.objects.create(memo=memo, person=person, visibility=visibility)
+    except IntegrityError:
+        raise AlreadyDone(_("You have already signed this memo.")) from None
+    if not Memo.objects.filter(pk=memo.pk, state=MemoState.OPEN).exists():
+        raise InvalidState(_("This memo is not open for signatures."))
+    record_event(person, EventKind.MEMO_SIGNED, memo, {"memo": memo.pk, "signature": signature.pk, "visibility": visibility})
+    return signature
+
+
+@transaction.atomic
+def withdraw_signature(memo: Memo, person: Person) -> None:
+    memo = _locked(memo, person)
+    if policy.can_see(person, memo) and policy.Standing.SIGNER not in policy.standing(person, memo):
+        raise InvalidState(_("You have not signed this memo."))
+    policy.require(person, Action.UNSIGN, memo)
+    signature = Signature.objects.get(memo=memo, person=person)
+    signature_id = signature.pk
+    signature.delete()
+    record_event(person, EventKind.MEMO_SIGNATURE_WITHDRAWN, memo, {"memo": memo.pk, "signature": signature_id})
+
+
+@transaction.atomic
+def file_memo(memo: Memo, person: Person) -> Memo:
+    """File the memo with the channel: its content is frozen and hashed, and the filing
+    event records the hash and the exact signatures at that moment."""
+    memo = _locked(memo, person)
+    policy.require(person, Action.FILE, memo)
+    before = memo.state
+    signature_ids = list(Signature.objects.filter(memo=memo).order_by("pk").values_list("pk", flat=True))
+    memo.state = MemoState.FILED
+    memo.filed_at = timezone.now()
+    memo.content_sha256 = content_sha256(memo)
+    memo.save(update_fields=["state", "filed_at", "content_sha256", "updated_at"])
+    record_event(
+        person,
+        EventKind.MEMO_FILED,
+        memo,
+        {
+            "memo": memo.pk,
+            "from": before,
+            "content_sha256": memo.content_sha256,
+            "signature_count": len(signature_ids),
+            "signatures": signature_ids,
+        },
+    )
+    return memo
+
+
+@transaction.atomic
+def acknowledge_memo(memo: Memo, person: Person) -> Memo:
+    return _transition(memo, person, Action.ACKNOWLEDGE, MemoState.ACKNOWLEDGED, EventKind.MEMO_ACKNOWLEDGED)
+
+
+@transaction.atomic
+def reply_to_memo(memo: Memo, person: Person) -> Memo:
+    return _transition(memo, person, Action.REPLY, MemoState.REPLIED, EventKind.MEMO_REPLIED)
+
+
+@transaction.atomic
+def close_memo(memo: Memo, person: Person) -> Memo:
+    return _transition(memo, person, Action.CLOSE, MemoState.CLOSED, EventKind.MEMO_CLOSED)
+
+
+@transaction.atomic
+def withdraw_memo(memo: Memo, person: Person) -> Memo:
+    return _transition(memo, person, Action.WITHDRAW, MemoState.WITHDRAWN, EventKind.MEMO_WITHDRAWN)
+
+
+@transaction.atomic
+def add_addendum(memo: Memo, person: Person, *, body: str) -> Addendum:
+    """The only way to correct a filed memo: the filed text stays as it was."""
+    memo = _locked(memo, person)
+    policy.require(person, Action.ADD_ADDENDUM, memo)
+    text = _clean_text(_("Addendum"), body, settings.MEMO_BODY_MAX_CHARS)
+    addendum = Addendum.objects.create(memo=memo, author=person, body=text)
+    record_event(person, EventKind.MEMO_ADDENDUM_ADDED, memo, {"memo": memo.pk, "addendum": addendum.pk})
+    return addendum
+
+
+#: The state a transition request names, and the action that performs it.
+TRANSITIONS = {
+    MemoState.OPEN: open_memo,
+    MemoState.FILED: file_memo,
+    MemoState.ACKNOWLEDGED: acknowledge_memo,
+    MemoState.REPLIED: reply_to_memo,
+    MemoState.CLOSED: close_memo,
+    MemoState.WITHDRAWN: withdraw_memo,
+}
+
+
+def transition(memo: Memo, person: Person, to: str) -> Memo:
+    """Move the memo to state `to` through the one action that does that."""
+    try:
+        perform = TRANSITIONS[MemoState(to)]
+    except (ValueError, KeyError):
+        raise InvalidInput(
+            _("Unknown target state %(to)s; choose one of: %(states)s.")
+            % {"to": to, "states": ", ".join(TRANSITIONS)}
+        ) from None
+    return perform(memo, person)

@@ -1,0 +1,60 @@
+"""Forms parse what a person typed; the actions decide whether it is acceptable."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from dissent.markings.models import Marking
+from dissent.org.models import Person, Role
+
+from .actions import POLICY_MAX, SUMMARY_MAX, TITLE_MAX
+from .models import Visibility
+
+
+class MemoForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
+    summary = forms.CharField(
+        label=_("Summary"), max_length=SUMMARY_MAX, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One paragraph: what should change, and why."),
+    )  # fmt: skip
+    body = forms.CharField(
+        label=_("Body"), widget=forms.Textarea(attrs={"rows": 16}), help_text=_("Markdown is supported.")
+    )
+    policy = forms.CharField(label=_("Policy questioned"), max_length=POLICY_MAX)
+    addressee = forms.ChoiceField(label=_("Addressed to"))
+    marking = forms.ChoiceField(label=_("Handling marking"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["body"].max_length = settings.MEMO_BODY_MAX_CHARS
+        principals = Person.objects.filter(role=Role.PRINCIPAL, is_active=True).order_by("last_name", "username")
+        self.fields["addressee"].choices = [(p.username, p.display_name) for p in principals]  # type: ignore[attr-defined]
+        markings = Marking.objects.filter(active=True)
+        self.fields["marking"].choices = [(m.code, m.label) for m in markings]  # type: ignore[attr-defined]
+
+
+class InviteForm(forms.Form):
+    usernames = forms.CharField(
+        label=_("User names"), max_length=5000, help_text=_("Separate names with spaces or commas.")
+    )
+    as_drafters = forms.BooleanField(label=_("Invite as co-drafters"), required=False)
+
+    def usernames_list(self) -> list[str]:
+        return self.cleaned_data["usernames"].replace(",", " ").split()
+
+
+class SignForm(forms.Form):
+    visibility = forms.ChoiceField(
+        label=_("Who may see your name"), choices=Visibility.choices, widget=forms.RadioSelect,
+        initial=Visibility.NAMED,
+    )  # fmt: skip
+
+
+class TransitionForm(forms.Form):
+    to = forms.CharField(max_length=20)
+
+
+class AddendumForm(forms.Form):
+    body = forms.CharField(label=_("Addendum"), widget=forms.Textarea(attrs={"rows": 5}))

@@ -1,0 +1,113 @@
+"""Dissent memos and the people around them: drafters, invitees, signers, addenda."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dissent.markings.models import Marking
+
+
+class MemoState(models.TextChoices):
+    """draft -> open -> filed -> acknowledged -> replied -> closed; withdrawn from draft or open."""
+
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open for signatures")
+    FILED = "filed", _("Filed")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    REPLIED = "replied", _("Replied")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+#: States in which the memo has been filed with the channel; its content never changes again.
+FILED_STATES = frozenset({MemoState.FILED, MemoState.ACKNOWLEDGED, MemoState.REPLIED, MemoState.CLOSED})
+
+
+class Visibility(models.TextChoices):
+    """Who may see a signer's name."""
+
+    NAMED = "named", _("Named: everyone who may see the memo sees my name")
+    PROTECTED = "protected", _("Protected: only the channel's custodians see my name")
+
+
+class Memo(models.Model):
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), max_length=2000)
+    body = models.TextField(_("body (Markdown)"))
+    policy = models.CharField(_("policy questioned"), max_length=300)
+    addressee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memos_addressed", verbose_name=_("addressee")
+    )
+    marking = models.ForeignKey(Marking, on_delete=models.PROTECT, related_name="+", verbose_name=_("marking"))
+    state = models.CharField(_("state"), max_length=20, choices=MemoState.choices, default=MemoState.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    filed_at = models.DateTimeField(_("filed"), null=True, blank=True)
+    #: SHA-256 of the canonical JSON of the filed content (memos/content.py); set once, at filing.
+    content_sha256 = models.CharField(_("content SHA-256"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "filed_at"])]
+        verbose_name = _("memo")
+        verbose_name_plural = _("memos")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_filed(self) -> bool:
+        return self.state in FILED_STATES
+
+
+class Drafter(models.Model):
+    """A person who may edit the memo while it is a draft, and who files it."""
+
+    memo = models.ForeignKey(Memo, on_delete=models.CASCADE, related_name="drafters")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["memo", "person"], name="one_drafter_row_per_person")]
+
+
+class Invitation(models.Model):
+    """An invitation to co-sign. Invitees may read the memo while it is open."""
+
+    memo = models.ForeignKey(Memo, on_delete=models.CASCADE, related_name="invitations")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["memo", "person"], name="one_invitation_per_person")]
+
+
+class Signature(models.Model):
+    """A co-signature. Withdrawing deletes the row (the event record keeps the history),
+    so the count of rows is always the exact number of current signatures."""
+
+    memo = models.ForeignKey(Memo, on_delete=models.CASCADE, related_name="signatures")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signatures")
+    visibility = models.CharField(_("visibility"), max_length=20, choices=Visibility.choices)
+    signed_at = models.DateTimeField(_("signed"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["signed_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["memo", "person"], name="one_signature_per_person")]
+
+
+class Addendum(models.Model):
+    """A correction or update to a filed memo; the filed text itself never changes."""
+
+    memo = models.ForeignKey(Memo, on_delete=models.CASCADE, related_name="addenda")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("body (Markdown)"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = _("addenda")

@@ -1,0 +1,241 @@
+"""The access policy: the only place that knows who may see or do what with a memo.
+
+Two faces of the same rules:
+- `visible_memos(person)` is a queryset filter, so lists never load what they then hide;
+- `require(person, action, memo)` answers for one memo and raises the domain error.
+
+Whoever may not see a memo gets NotFound (404), never NotAllowed, so that a memo's
+existence does not leak. Whoever may see it but not do this gets NotAllowed (403); whoever
+may do this, but not in the memo's current state, gets InvalidState (409).
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from dissent.errors import InvalidState, NotAllowed, NotFound
+from dissent.org.models import Person, Role
+
+from .models import FILED_STATES, Drafter, Invitation, Memo, MemoState, Signature
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    READ_BODY = "read_body"
+    EDIT = "edit"
+    INVITE = "invite"
+    OPEN = "open"
+    SIGN = "sign"
+    UNSIGN = "unsign"
+    FILE = "file"
+    ACKNOWLEDGE = "acknowledge"
+    REPLY = "reply"
+    CLOSE = "close"
+    WITHDRAW = "withdraw"
+    ADD_ADDENDUM = "add_addendum"
+
+
+class Standing(StrEnum):
+    """What a person is to a memo: a relation to it, or a channel-wide role."""
+
+    DRAFTER = "drafter"
+    INVITEE = "invitee"
+    SIGNER = "signer"
+    ADDRESSEE = "addressee"
+    CUSTODIAN = "custodian"
+    AUDITOR = "auditor"
+
+
+_FILED = frozenset(FILED_STATES)
+_BEFORE_FILING = frozenset({MemoState.DRAFT, MemoState.OPEN})
+
+#: Who sees a memo in each state.
+VISIBLE_TO: dict[MemoState, frozenset[Standing]] = {
+    MemoState.DRAFT: frozenset({Standing.DRAFTER}),
+    MemoState.OPEN: frozenset({Standing.DRAFTER, Standing.INVITEE, Standing.SIGNER}),
+    MemoState.WITHDRAWN: frozenset({Standing.DRAFTER, Standing.INVITEE, Standing.SIGNER}),
+    **{
+        state: frozenset(
+            {Standing.DRAFTER, Standing.SIGNER, Standing.ADDRESSEE, Standing.CUSTODIAN, Standing.AUDITOR}
+        )
+        for state in _FILED
+    },
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    who: frozenset[Standing]
+    states: frozenset[MemoState]
+
+
+#: Who may do what, and in which states. Seeing the memo is a precondition of all of it.
+RULES: dict[Action, Rule] = {
+    Action.EDIT: Rule(frozenset({Standing.DRAFTER}), frozenset({MemoState.DRAFT})),
+    Action.INVITE: Rule(frozenset({Standing.DRAFTER}), _BEFORE_FILING),
+    Action.OPEN: Rule(frozenset({Standing.DRAFTER}), frozenset({MemoState.DRAFT})),
+    Action.SIGN: Rule(frozenset({Standing.DRAFTER, Standing.INVITEE}), frozenset({MemoState.OPEN})),
+    Action.UNSIGN: Rule(frozenset({Standing.SIGNER}), frozenset({MemoState.OPEN})),
+    Action.FILE: Rule(frozenset({Standing.DRAFTER}), _BEFORE_FILING),
+    Action.ACKNOWLEDGE: Rule(frozenset({Standing.CUSTODIAN}), frozenset({MemoState.FILED})),
+    Action.REPLY: Rule(frozenset({Standing.CUSTODIAN}), frozenset({MemoState.ACKNOWLEDGED})),
+    Action.CLOSE: Rule(frozenset({Standing.CUSTODIAN}), frozenset({MemoState.REPLIED})),
+    Action.WITHDRAW: Rule(frozenset({Standing.DRAFTER}), _BEFORE_FILING),
+    Action.ADD_ADDENDUM: Rule(
+        frozenset({Standing.DRAFTER}), frozenset({MemoState.FILED, MemoState.ACKNOWLEDGED, MemoState.REPLIED})
+    ),
+}
+
+
+def _state_message(action: Action) -> str:
+    messages = {
+        Action.EDIT: _("Only a draft can be edited. After filing, add an addendum instead."),
+        Action.INVITE: _("Invitations can only be sent before the memo is filed."),
+        Action.OPEN: _("Only a draft can be opened for signatures."),
+        Action.SIGN: _("This memo is not open for signatures."),
+        Action.UNSIGN: _("Signatures can only be withdrawn while the memo is open for signatures."),
+        Action.FILE: _("This memo has already been filed or withdrawn."),
+        Action.ACKNOWLEDGE: _("Only a newly filed memo can be acknowledged."),
+        Action.REPLY: _("A memo must be acknowledged before it is replied to."),
+        Action.CLOSE: _("A memo must be replied to before it is closed."),
+        Action.WITHDRAW: _("A filed memo cannot be withdrawn."),
+        Action.ADD_ADDENDUM: _("Addenda can be added to a filed memo until it is closed."),
+    }
+    return messages[action]
+
+
+def _role_standing(person: Person) -> set[Standing]:
+    if person.has_role(Role.CUSTODIAN):
+        return {Standing.CUSTODIAN}
+    if person.has_role(Role.AUDITOR):
+        return {Standing.AUDITOR}
+    return set()
+
+
+def standing(person: Person, memo: Memo) -> frozenset[Standing]:
+    """Everything `person` is to `memo`. Uses the flags `with_standing()` annotated on the
+    memo when present (no extra queries); otherwise asks the database."""
+    if not person.is_authenticated or not person.is_active:
+        return frozenset()
+    flags = getattr(memo, "_standing_flags", None)
+    if flags is None or flags[0] != person.pk:
+        annotated = with_standing(Memo.objects.filter(pk=memo.pk), person).values_list(
+            "is_drafter", "is_invitee", "is_signer"
+        )
+        row = annotated.first() or (False, False, False)
+        flags = (person.pk, *row)
+        memo._standing_flags = flags  # type: ignore[attr-defined]
+    _, is_drafter, is_invitee, is_signer = flags
+    result = _role_standing(person)
+    if is_drafter:
+        result.add(Standing.DRAFTER)
+    if is_invitee:
+        result.add(Standing.INVITEE)
+    if is_signer:
+        result.add(Standing.SIGNER)
+    if memo.addressee_id == person.pk:
+        result.add(Standing.ADDRESSEE)
+    return frozenset(result)
+
+
+def with_standing(memos: QuerySet[Memo], person: Person) -> QuerySet[Memo]:
+    """Annotate each memo with whether `person` drafted, was invited to, or signed it."""
+    return memos.annotate(
+        is_drafter=Exists(Drafter.objects.filter(memo=OuterRef("pk"), person=person)),
+        is_invitee=Exists(Invitation.objects.filter(memo=OuterRef("pk"), person=person)),
+        is_signer=Exists(Signature.objects.filter(memo=OuterRef("pk"), person=person)),
+    )
+
+
+def remember_standing(memo: Memo, person: Person) -> Memo:
+    """Keep the annotated flags on the instance so that `standing()` needs no query."""
+    memo._standing_flags = (  # type: ignore[attr-defined]
+        person.pk,
+        memo.is_drafter,  # type: ignore[attr-defined]
+        memo.is_invitee,  # type: ignore[attr-defined]
+        memo.is_signer,  # type: ignore[attr-defined]
+    )
+    return memo
+
+
+def visible_memos(person: Person, memos: QuerySet[Memo] | None = None) -> QuerySet[Memo]:
+    """The memos `person` may see, as a filter applied inside the SQL."""
+    memos = Memo.objects.all() if memos is None else memos
+    if not person.is_authenticated or not person.is_active:
+        return memos.none()
+    memos = with_standing(memos, person)
+    by_standing = {
+        Standing.DRAFTER: Q(is_drafter=True),
+        Standing.INVITEE: Q(is_invitee=True),
+        Standing.SIGNER: Q(is_signer=True),
+        Standing.ADDRESSEE: Q(addressee=person),
+    }
+    roles = _role_standing(person)
+    condition = Q(pk__in=[])
+    for state, who in VISIBLE_TO.items():
+        if roles & who:
+            condition |= Q(state=state)
+            continue
+        granted = Q(pk__in=[])
+        for each in who:
+            if each in by_standing:
+                granted |= by_standing[each]
+        condition |= Q(state=state) & granted
+    return memos.filter(condition)
+
+
+def can_see(person: Person, memo: Memo) -> bool:
+    return bool(standing(person, memo) & VISIBLE_TO[MemoState(memo.state)])
+
+
+def can(person: Person, action: Action, memo: Memo) -> bool:
+    try:
+        require(person, action, memo)
+    except (NotFound, NotAllowed, InvalidState):
+        return False
+    return True
+
+
+def require(person: Person, action: Action, memo: Memo) -> None:
+    """Raise the domain error that explains why `person` may not do `action` now."""
+    mine = standing(person, memo)
+    if not mine & VISIBLE_TO[MemoState(memo.state)]:
+        raise NotFound(_("No such memo."))
+    if action == Action.VIEW:
+        return
+    if action == Action.READ_BODY:
+        # Auditors see that a memo exists and its counts, never its body, unless they
+        # stand in some other relation to it (they drafted or signed it themselves).
+        if mine - {Standing.AUDITOR}:
+            return
+        raise NotAllowed(_("Auditors see a memo's record and counts, not its text."))
+    rule = RULES[action]
+    if not mine & rule.who:
+        raise NotAllowed(_("You may not do this with this memo."))
+    if memo.state not in rule.states:
+        raise InvalidState(_state_message(action))
+
+
+def get_memo(person: Person, memo_id: int, *, action: Action = Action.VIEW) -> Memo:
+    """Fetch a memo for `person`: one query, and the same NotFound whether the memo does
+    not exist or is hidden from them. Views and API routes fetch memos only through this."""
+    memo = (
+        with_standing(Memo.objects.filter(pk=memo_id), person)
+        .select_related("marking", "addressee", "created_by")
+        .first()
+    )
+    if memo is None:
+        raise NotFound(_("No such memo."))
+    remember_standing(memo, person)
+    require(person, action, memo)
+    return memo
+
+
+def can_see_protected_name(viewer: Person, signer_id: int, subordinates: set[int]) -> bool:
+    """Protected names are for custodians only, and never for the signer's own chain of
+    command (`subordinates` is `viewer.subordinate_ids()`)."""
+    if viewer.pk == signer_id:
+        return True
+    return viewer.has_role(Role.CUSTODIAN) and signer_id not in subordinates

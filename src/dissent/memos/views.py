@@ -1,0 +1,192 @@
+"""Memo pages. Each view parses a form, calls one action or query, and renders; memos
+are fetched only through the policy (policy.get_memo), never from Memo.objects."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from dissent.errors import InvalidInput
+from dissent.org.models import Person
+
+from . import actions, policy, queries
+from .content import render_markdown
+from .forms import AddendumForm, InviteForm, MemoForm, SignForm, TransitionForm
+from .models import MemoState
+from .policy import Action
+from .visibility import who_can_see
+
+
+def _person(request: HttpRequest) -> Person:
+    assert isinstance(request.user, Person)
+    return request.user
+
+
+def _invalid(form: object) -> InvalidInput:
+    errors = getattr(form, "errors", {})
+    text = "; ".join(f"{field}: {' '.join(map(str, errs))}" for field, errs in errors.items())
+    return InvalidInput(_("Please correct the form. %(errors)s") % {"errors": text})
+
+
+def _back(memo_id: int) -> HttpResponseRedirect:
+    return redirect("memos:detail", memo_id=memo_id)
+
+
+def _content_kwargs(form: MemoForm) -> dict[str, str]:
+    data = form.cleaned_data
+    return {
+        "title": data["title"],
+        "summary": data["summary"],
+        "body": data["body"],
+        "policy_questioned": data["policy"],
+        "addressee": data["addressee"],
+        "marking": data["marking"],
+    }
+
+
+def memo_new(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    form = MemoForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "memos/memo_form.html", {"form": form}, status=400)
+        memo = actions.create_memo(person, **_content_kwargs(form))
+        messages.success(request, _("Draft saved. Only you and your co-drafters can see it."))
+        return _back(memo.pk)
+    return render(request, "memos/memo_form.html", {"form": form})
+
+
+def memo_edit(request: HttpRequest, memo_id: int) -> HttpResponse:
+    person = _person(request)
+    memo = policy.get_memo(person, memo_id, action=Action.EDIT)
+    initial = {
+        "title": memo.title,
+        "summary": memo.summary,
+        "body": memo.body,
+        "policy": memo.policy,
+        "addressee": memo.addressee.username,
+        "marking": memo.marking.code,
+    }
+    form = MemoForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "memos/memo_form.html", {"form": form, "memo": memo}, status=400)
+        actions.edit_memo(memo, person, **_content_kwargs(form))
+        messages.success(request, _("Draft updated."))
+        return _back(memo.pk)
+    return render(request, "memos/memo_form.html", {"form": form, "memo": memo})
+
+
+@require_GET
+def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
+    person = _person(request)
+    memo = policy.get_memo(person, memo_id)
+    lines = queries.signatures_seen_by(person, memo)
+    allowed = {a.value for a in policy.RULES if policy.can(person, a, memo)}
+    readable = policy.can(person, Action.READ_BODY, memo)
+    context = {
+        "memo": memo,
+        "marking": memo.marking,
+        "readable": readable,
+        "body_html": render_markdown(memo.body) if readable else "",
+        "signatures": lines,
+        "signature_count": len(lines),
+        "my_signature": next((line for line in lines if line.mine), None),
+        "allowed": allowed,
+        "transitions": _transitions_for(allowed),
+        "addenda": [(a, render_markdown(a.body)) for a in memo.addenda.select_related("author")] if readable else [],
+        "sign_form": SignForm(),
+        "invite_form": InviteForm(),
+        "addendum_form": AddendumForm(),
+        "who_can_see": who_can_see(memo),
+        "body_max": settings.MEMO_BODY_MAX_CHARS,
+    }
+    return render(request, "memos/memo_detail.html", context)
+
+
+def _transitions_for(allowed: set[str]) -> list[tuple[str, str]]:
+    labels = [
+        (Action.OPEN, MemoState.OPEN, _("Open for signatures")),
+        (Action.FILE, MemoState.FILED, _("File with the channel")),
+        (Action.ACKNOWLEDGE, MemoState.ACKNOWLEDGED, _("Acknowledge")),
+        (Action.REPLY, MemoState.REPLIED, _("Mark as replied")),
+        (Action.CLOSE, MemoState.CLOSED, _("Close")),
+        (Action.WITHDRAW, MemoState.WITHDRAWN, _("Withdraw memo")),
+    ]
+    return [(str(to), label) for action, to, label in labels if action in allowed]
+
+
+@require_POST
+def memo_invite(request: HttpRequest, memo_id: int) -> HttpResponse:
+    person = _person(request)
+    memo = policy.get_memo(person, memo_id)
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    added = actions.invite(memo, person, usernames=form.usernames_list(), as_drafters=form.cleaned_data["as_drafters"])
+    if added:
+        messages.success(request, _("Invited: %(names)s.") % {"names": ", ".join(p.display_name for p in added)})
+    else:
+        messages.info(request, _("Everyone named was already invited."))
+    return _back(memo.pk)
+
+
+@require_POST
+def memo_sign(request: HttpRequest, memo_id: int) -> HttpResponse:
+    person = _person(request)
+    memo = policy.get_memo(person, memo_id)
+    form = SignForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    actions.sign_memo(memo, person, visibility=form.cleaned_data["visibility"])
+    messages.success(request, _("You have signed this memo."))
+    return _back(memo.pk)
+
+
+@require_POST
+def memo_unsign(request: HttpRequest, memo_id: int) -> HttpResponse:
+    person = _person(request)
+    memo = policy.get_memo(person, memo_id)
+    actions.withdraw_signature(memo, person)
+    messages.success(request, _("Your signature has been withdrawn."))
+    return _back(memo.pk)
+
+
+@require_POST
+def memo_transition(request: HttpRequest, memo_id: int) -> HttpResponse:
+    person = _person(request)
+    memo = policy.get_memo(person, memo_id)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    memo = actions.transition(memo, person, form.cleaned_data["to"])
+    messages.success(request, _("The memo is now: %(state)s.") % {"state": memo.get_state_display()})
+    return _back(memo.pk)
+
+
+@require_POST
+def memo_addendum(request: HttpRequest, memo_id: int) -> HttpResponse:
+    person = _person(request)
+    memo = policy.get_memo(person, memo_id)
+    form = AddendumForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    actions.add_addendum(memo, person, body=form.cleaned_data["body"])
+    messages.success(request, _("Addendum added. The filed text is unchanged."))
+    return _back(memo.pk)
+
+
+@require_GET
+def custodian_queue(request: HttpRequest) -> HttpResponse:
+    memos = queries.custodian_queue(_person(request))
+    return render(request, "memos/memo_list.html", {"memos": memos, "heading": _("Channel queue")})
+
+
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    memos = queries.addressed_to(_person(request))
+    return render(request, "memos/memo_list.html", {"memos": memos, "heading": _("Memos addressed to you")})
+
+

@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import URLPattern, URLResolver, include, path
+
+from dissent.api.api import api
+from dissent.memos import views as memo_views
+from dissent.web import views as web_views
+
+
+def _api_urls() -> tuple[list[URLPattern | URLResolver], str, str]:
+    """The API answers 401 in JSON itself, so the site-wide sign-in redirect skips it."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            pattern.callback = login_not_required(pattern.callback)
+    return patterns, app_name, namespace
+
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("memos/", include("dissent.memos.urls")),
+    path("queue/", memo_views.custodian_queue, name="queue"),
+    path("inbox/", memo_views.inbox, name="inbox"),
+    path("api/v1/", _api_urls()),
+    path("admin/", admin.site.urls),
+]
