@@ -106,6 +106,23 @@ def _state_message(action: Action) -> str:
     return messages[action]
 
 
+def _who_message(action: Action) -> str:
+    messages = {
+        Action.EDIT: _("Only the memo's drafters can edit it."),
+        Action.INVITE: _("Only the memo's drafters can invite colleagues."),
+        Action.OPEN: _("Only the memo's drafters can open it for signatures."),
+        Action.SIGN: _("Only invited colleagues and drafters can sign this memo."),
+        Action.UNSIGN: _("You have not signed this memo."),
+        Action.FILE: _("Only the memo's drafters can file it."),
+        Action.ACKNOWLEDGE: _("Only the channel's custodians can acknowledge a memo."),
+        Action.REPLY: _("Only the channel's custodians can record a reply."),
+        Action.CLOSE: _("Only the channel's custodians can close a memo."),
+        Action.WITHDRAW: _("Only the memo's drafters can withdraw it."),
+        Action.ADD_ADDENDUM: _("Only the memo's drafters can add an addendum."),
+    }
+    return messages[action]
+
+
 def _role_standing(person: Person) -> set[Standing]:
     if person.has_role(Role.CUSTODIAN):
         return {Standing.CUSTODIAN}
@@ -213,7 +230,7 @@ def require(person: Person, action: Action, memo: Memo) -> None:
         raise NotAllowed(_("Auditors see a memo's record and counts, not its text."))
     rule = RULES[action]
     if not mine & rule.who:
-        raise NotAllowed(_("You may not do this with this memo."))
+        raise NotAllowed(_who_message(action))
     if memo.state not in rule.states:
         raise InvalidState(_state_message(action))
 

@@ -1,0 +1,76 @@
+"""Build people and memos for tests. Memos are brought to a state through the real
+actions, so every memo a test sees has the events and rows a real one would have."""
+
+from dissent.memos import actions
+from dissent.memos.models import Memo, MemoState, Visibility
+from dissent.org.models import OrgUnit, Person, Role
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_unit(code: str = "embassy", parent: OrgUnit | None = None) -> OrgUnit:
+    return OrgUnit.objects.create(code=code, name=code.title(), parent=parent)
+
+
+def make_person(
+    username: str, role: Role = Role.MEMBER, *, supervisor: Person | None = None, unit: OrgUnit | None = None
+) -> Person:
+    person = Person(username=username, first_name=username.title(), last_name="Tester", role=role)
+    person.supervisor = supervisor
+    person.unit = unit
+    person.email = f"{username}@example.org"
+    person.set_password(PASSWORD)
+    person.save()
+    return person
+
+
+def make_draft(drafter: Person, addressee: Person, *, marking: str = "SBU", title: str = "Change course") -> Memo:
+    return actions.create_memo(
+        drafter,
+        title=title,
+        summary="We ask leadership to change course.",
+        body="## Why\n\nBecause the policy fails on its own terms.",
+        policy_questioned="Regional policy",
+        addressee=addressee.username,
+        marking=marking,
+    )
+
+
+ORDER = [MemoState.FILED, MemoState.ACKNOWLEDGED, MemoState.REPLIED, MemoState.CLOSED]
+
+
+def make_memo(
+    state: MemoState,
+    *,
+    drafter: Person,
+    addressee: Person,
+    custodian: Person | None = None,
+    invitees: list[Person] = (),  # type: ignore[assignment]
+    signers: list[tuple[Person, Visibility]] = (),  # type: ignore[assignment]
+    title: str = "Change course",
+) -> Memo:
+    """A memo in `state`. Invitees are invited in every state; signers (who must be among
+    the invitees or the drafter) sign once it is open."""
+    memo = make_draft(drafter, addressee, title=title)
+    if invitees:
+        actions.invite(memo, drafter, usernames=[p.username for p in invitees])
+    if state == MemoState.DRAFT:
+        return memo
+    actions.open_memo(memo, drafter)
+    for signer, visibility in signers:
+        actions.sign_memo(memo, signer, visibility=visibility)
+    if state == MemoState.OPEN:
+        return memo
+    if state == MemoState.WITHDRAWN:
+        return actions.withdraw_memo(memo, drafter)
+    actions.file_memo(memo, drafter)
+    steps = {
+        MemoState.ACKNOWLEDGED: actions.acknowledge_memo,
+        MemoState.REPLIED: actions.reply_to_memo,
+        MemoState.CLOSED: actions.close_memo,
+    }
+    for reached in ORDER[1 : ORDER.index(state) + 1]:
+        assert custodian is not None, "a custodian is needed past filing"
+        steps[reached](memo, custodian)
+    memo.refresh_from_db()
+    return memo

@@ -1,0 +1,141 @@
+"""Every persona x every action x every memo state, each cell asserting the exact outcome.
+
+The cells are generated from two small tables below (who sees a memo in each state, and
+who may do what in which states), written independently of the policy module. Adding a
+rule means changing a row here.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from dissent.errors import AlreadyDone, DissentError, InvalidState, NotAllowed, NotFound
+from dissent.memos import actions, policy
+from dissent.memos.models import Memo, MemoState, Visibility
+from dissent.memos.policy import Action
+from dissent.org.models import Person
+
+from ..conftest import Cast
+from ..factories import make_memo
+
+PERSONAS = ["alice", "bob", "ivan", "carol", "dave", "erin", "paula", "peter", "audrey", "adam"]
+FILED = {"filed", "acknowledged", "replied", "closed"}
+EVERY_STATE = ["draft", "open", "filed", "acknowledged", "replied", "closed", "withdrawn"]
+
+# Who sees the memo at all. (bob has signed once the memo is open; ivan was invited but never signed.)
+SEES: dict[str, set[str]] = {
+    "draft": {"alice"},
+    "open": {"alice", "bob", "ivan"},
+    "withdrawn": {"alice", "bob", "ivan"},
+    **{state: {"alice", "bob", "paula", "carol", "audrey"} for state in FILED},
+}
+
+# action: (who may, in which states). Everything else is refused.
+MAY: dict[str, tuple[set[str], set[str]]] = {
+    "view": (set(PERSONAS), set(EVERY_STATE)),
+    "read_body": (set(PERSONAS) - {"audrey"}, set(EVERY_STATE)),
+    "edit": ({"alice"}, {"draft"}),
+    "invite": ({"alice"}, {"draft", "open"}),
+    "open": ({"alice"}, {"draft"}),
+    "sign": ({"alice", "bob", "ivan"}, {"open"}),
+    "unsign": ({"bob"}, {"open"}),
+    "file": ({"alice"}, {"draft", "open"}),
+    "acknowledge": ({"carol"}, {"filed"}),
+    "reply": ({"carol"}, {"acknowledged"}),
+    "close": ({"carol"}, {"replied"}),
+    "withdraw": ({"alice"}, {"draft", "open"}),
+    "add_addendum": ({"alice"}, {"filed", "acknowledged", "replied"}),
+}
+
+
+def expected(persona: str, action: str, state: str) -> type[DissentError] | None:
+    if persona not in SEES[state]:
+        return NotFound
+    who, states = MAY[action]
+    if persona not in who:
+        return NotAllowed
+    if state not in states:
+        return InvalidState
+    if action == "sign" and persona == "bob":
+        return AlreadyDone  # bob signed when the memo opened
+    return None
+
+
+def _do(action: str) -> Callable[[Any, Person], object]:
+    content = {
+        "title": "Edited title",
+        "summary": "Edited summary.",
+        "body": "Edited body.",
+        "policy_questioned": "Regional policy",
+        "addressee": "paula",
+        "marking": "SBU",
+    }
+    perform: dict[str, Callable[[Any, Person], object]] = {
+        "view": lambda memo, who: policy.get_memo(who, memo.pk),
+        "read_body": lambda memo, who: policy.get_memo(who, memo.pk, action=Action.READ_BODY),
+        "edit": lambda memo, who: actions.edit_memo(memo, who, **content),
+        "invite": lambda memo, who: actions.invite(memo, who, usernames=["erin"]),
+        "open": actions.open_memo,
+        "sign": lambda memo, who: actions.sign_memo(memo, who, visibility=Visibility.NAMED),
+        "unsign": actions.withdraw_signature,
+        "file": actions.file_memo,
+        "acknowledge": actions.acknowledge_memo,
+        "reply": actions.reply_to_memo,
+        "close": actions.close_memo,
+        "withdraw": actions.withdraw_memo,
+        "add_addendum": lambda memo, who: actions.add_addendum(memo, who, body="A correction."),
+    }
+    return perform[action]
+
+
+def took_effect(action: str, memo_id: int, who: Person) -> bool:
+    memo = Memo.objects.get(pk=memo_id)
+    new_state = {
+        "open": "open",
+        "file": "filed",
+        "acknowledge": "acknowledged",
+        "reply": "replied",
+        "close": "closed",
+        "withdraw": "withdrawn",
+    }
+    if action in new_state:
+        return memo.state == new_state[action]
+    checks: dict[str, Callable[[], bool]] = {
+        "view": lambda: True,
+        "read_body": lambda: True,
+        "edit": lambda: memo.title == "Edited title",
+        "invite": lambda: memo.invitations.filter(person__username="erin").exists(),
+        "sign": lambda: memo.signatures.filter(person=who).exists(),
+        "unsign": lambda: not memo.signatures.filter(person=who).exists(),
+        "add_addendum": lambda: memo.addenda.filter(author=who).exists(),
+    }
+    return checks[action]()
+
+
+CELLS = [(p, a, s) for s in EVERY_STATE for a in MAY for p in PERSONAS]
+
+
+def test_the_tables_cover_every_action_the_policy_knows() -> None:
+    assert set(MAY) == {a.value for a in Action}
+
+
+@pytest.mark.parametrize(("persona", "action", "state"), CELLS)
+def test_access_matrix(cast: Cast, persona: str, action: str, state: str) -> None:
+    memo = make_memo(
+        MemoState(state),
+        drafter=cast.alice,
+        addressee=cast.paula,
+        custodian=cast.carol,
+        invitees=[cast.bob, cast.ivan],
+        signers=[(cast.bob, Visibility.PROTECTED)],
+    )
+    who = getattr(cast, persona)
+    outcome = expected(persona, action, state)
+
+    if outcome is None:
+        _do(action)(memo, who)
+        assert took_effect(action, memo.pk, who)
+    else:
+        with pytest.raises(outcome):
+            _do(action)(memo, who)
