@@ -21,10 +21,20 @@ def problem(api: NinjaAPI, request: HttpRequest, status: int, detail: str, **ext
     return response
 
 
+def _field_path(loc: Any) -> list[Any]:
+    """("body", "payload", "title") -> ["title"]: drop where the value came from."""
+    path = list(loc)
+    if path and path[0] in {"body", "query", "path", "header", "cookie", "form"}:
+        path = path[1:]
+    if path and path[0] == "payload":
+        path = path[1:]
+    return path
+
+
 def _validation_detail(errors: list[dict[str, Any]]) -> str:
     parts = []
     for error in errors[:5]:
-        where = ".".join(str(p) for p in error.get("loc", ()) if p not in {"body", "payload", "query", "path"})
+        where = ".".join(str(p) for p in _field_path(error.get("loc", ())))
         parts.append(f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg", "invalid")))
     return "Invalid input. " + "; ".join(parts)
 

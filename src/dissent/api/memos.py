@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from django.http import HttpRequest
-from ninja import Path, Query, Router
+from ninja import Path, Router, Status
 from pydantic import Field
 
 from dissent.memos import actions, policy, queries
@@ -73,7 +73,7 @@ def list_memos(
 
 
 @router.post("", response={201: MemoOut, **ERRORS}, summary="Start a draft memo")
-def create_memo(request: HttpRequest, payload: MemoIn) -> tuple[int, MemoOut]:
+def create_memo(request: HttpRequest, payload: MemoIn) -> Status[MemoOut]:
     person = person_of(request)
     memo = actions.create_memo(
         person,
@@ -84,7 +84,7 @@ def create_memo(request: HttpRequest, payload: MemoIn) -> tuple[int, MemoOut]:
         addressee=payload.addressee,
         marking=payload.marking,
     )
-    return 201, memo_out(policy.get_memo(person, memo.pk), person)
+    return Status(201, memo_out(policy.get_memo(person, memo.pk), person))
 
 
 @router.get("/{memo_id}", response={200: MemoOut, **ERRORS}, summary="One memo")
@@ -112,11 +112,11 @@ def edit_memo(request: HttpRequest, memo_id: MemoId, payload: MemoPatch) -> Memo
 
 
 @router.post("/{memo_id}/invitations", response={201: InvitationsOut, **ERRORS}, summary="Invite co-signers")
-def invite(request: HttpRequest, memo_id: MemoId, payload: InvitationsIn) -> tuple[int, InvitationsOut]:
+def invite(request: HttpRequest, memo_id: MemoId, payload: InvitationsIn) -> Status[InvitationsOut]:
     person = person_of(request)
     memo = policy.get_memo(person, memo_id)
     added = actions.invite(memo, person, usernames=payload.usernames, as_drafters=payload.as_drafters)
-    return 201, InvitationsOut(invited=[p.username for p in added])
+    return Status(201, InvitationsOut(invited=[p.username for p in added]))
 
 
 @router.post("/{memo_id}/transitions", response={200: MemoOut, **ERRORS}, summary="Move a memo to another state")
@@ -128,26 +128,29 @@ def transition(request: HttpRequest, memo_id: MemoId, payload: TransitionIn) -> 
 
 
 @router.post("/{memo_id}/signatures", response={201: SignatureOut, **ERRORS}, summary="Co-sign a memo")
-def sign(request: HttpRequest, memo_id: MemoId, payload: SignatureIn) -> tuple[int, SignatureOut]:
+def sign(request: HttpRequest, memo_id: MemoId, payload: SignatureIn) -> Status[SignatureOut]:
     person = person_of(request)
     memo = policy.get_memo(person, memo_id)
     signature = actions.sign_memo(memo, person, visibility=payload.visibility)
-    return 201, SignatureOut(
-        id=signature.pk,
-        visibility=signature.visibility,
-        name=person.display_name,
-        username=person.username,
-        signed_at=signature.signed_at,
-        mine=True,
+    return Status(
+        201,
+        SignatureOut(
+            id=signature.pk,
+            visibility=signature.visibility,
+            name=person.display_name,
+            username=person.username,
+            signed_at=signature.signed_at,
+            mine=True,
+        ),
     )
 
 
 @router.delete("/{memo_id}/signatures/mine", response={204: None, **ERRORS}, summary="Withdraw my signature")
-def unsign(request: HttpRequest, memo_id: MemoId) -> tuple[int, None]:
+def unsign(request: HttpRequest, memo_id: MemoId) -> Status[None]:
     person = person_of(request)
     memo = policy.get_memo(person, memo_id)
     actions.withdraw_signature(memo, person)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{memo_id}/signatures", response={200: SignatureListOut, **ERRORS}, summary="Signatures as I may see them")
@@ -159,8 +162,8 @@ def signatures(request: HttpRequest, memo_id: MemoId) -> SignatureListOut:
 
 
 @router.post("/{memo_id}/addenda", response={201: AddendumOut, **ERRORS}, summary="Add an addendum to a filed memo")
-def add_addendum(request: HttpRequest, memo_id: MemoId, payload: AddendumIn) -> tuple[int, AddendumOut]:
+def add_addendum(request: HttpRequest, memo_id: MemoId, payload: AddendumIn) -> Status[AddendumOut]:
     person = person_of(request)
     memo = policy.get_memo(person, memo_id)
     addendum = actions.add_addendum(memo, person, body=payload.body)
-    return 201, AddendumOut(id=addendum.pk, body=addendum.body, created_at=addendum.created_at)
+    return Status(201, AddendumOut(id=addendum.pk, body=addendum.body, created_at=addendum.created_at))

@@ -1,0 +1,191 @@
+"""The memo pages, signed in through the real sign-in page."""
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from dissent.memos.models import Memo, MemoState, Signature, Visibility
+from dissent.org.models import Person, Role
+
+from ..conftest import Cast, csrf, signed_in
+from ..factories import make_memo
+
+
+def post(client: Client, path: str, data: dict[str, Any]) -> Any:
+    return client.post(path, {**data, "csrfmiddlewaretoken": csrf(client)})
+
+
+def test_signing_in_leads_to_my_memos(cast: Cast) -> None:
+    make_memo(MemoState.DRAFT, drafter=cast.alice, addressee=cast.paula, title="My own draft")
+
+    page = signed_in(cast.alice).get("/")
+
+    assert page.status_code == 200
+    assert "My own draft" in page.content.decode()
+
+
+def test_pages_require_sign_in(db: None) -> None:
+    response = Client().get("/memos/new/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_member_drafts_a_memo_through_the_form(cast: Cast) -> None:
+    client = signed_in(cast.alice)
+    form = {
+        "title": "Change course", "summary": "Why.", "body": "Because.", "policy": "Regional policy",
+        "addressee": "paula", "marking": "SBU",
+    }  # fmt: skip
+
+    response = post(client, "/memos/new/", form)
+
+    memo = Memo.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/memos/{memo.pk}/"
+    assert memo.drafters.filter(person=cast.alice).exists()
+
+
+def test_an_invalid_form_is_shown_again_with_400(cast: Cast) -> None:
+    client = signed_in(cast.alice)
+
+    response = post(client, "/memos/new/", {"title": "", "addressee": "paula", "marking": "SBU"})
+
+    assert response.status_code == 400
+    assert "This field is required" in response.content.decode()
+    assert Memo.objects.count() == 0
+
+
+def test_the_memo_page_shows_banner_count_and_the_sign_form(cast: Cast) -> None:
+    memo = make_memo(
+        MemoState.OPEN, drafter=cast.alice, addressee=cast.paula, invitees=[cast.bob, cast.ivan],
+        signers=[(cast.bob, Visibility.PROTECTED)],
+    )  # fmt: skip
+
+    html = signed_in(cast.ivan).get(f"/memos/{memo.pk}/").content.decode()
+
+    assert html.count("SENSITIVE BUT UNCLASSIFIED") == 2  # top and bottom banners
+    assert '<strong class="signature-count">1</strong>' in html
+    assert "Protected signer" in html
+    assert "Bob Tester" not in html
+    assert 'action="/memos/%d/sign/"' % memo.pk in html
+    assert "Who can see this" in html
+
+
+def test_signing_and_withdrawing_through_the_page(cast: Cast) -> None:
+    memo = make_memo(MemoState.OPEN, drafter=cast.alice, addressee=cast.paula, invitees=[cast.bob])
+    client = signed_in(cast.bob)
+
+    assert post(client, f"/memos/{memo.pk}/sign/", {"visibility": "named"}).status_code == 302
+    assert memo.signatures.filter(person=cast.bob).exists()
+    assert post(client, f"/memos/{memo.pk}/unsign/", {}).status_code == 302
+    assert not memo.signatures.exists()
+
+
+def test_signing_twice_through_the_page_shows_the_message_with_409(cast: Cast) -> None:
+    memo = make_memo(
+        MemoState.OPEN, drafter=cast.alice, addressee=cast.paula, invitees=[cast.bob],
+        signers=[(cast.bob, Visibility.NAMED)],
+    )  # fmt: skip
+
+    response = post(signed_in(cast.bob), f"/memos/{memo.pk}/sign/", {"visibility": "named"})
+
+    assert response.status_code == 409
+    assert "You have already signed this memo." in response.content.decode()
+    assert memo.signatures.count() == 1
+
+
+def test_a_hidden_memo_page_is_404(cast: Cast) -> None:
+    memo = make_memo(MemoState.OPEN, drafter=cast.alice, addressee=cast.paula, invitees=[cast.bob])
+
+    assert signed_in(cast.erin).get(f"/memos/{memo.pk}/").status_code == 404
+    assert post(signed_in(cast.erin), f"/memos/{memo.pk}/sign/", {"visibility": "named"}).status_code == 404
+
+
+def test_a_custodian_acknowledges_from_the_page(cast: Cast) -> None:
+    memo = make_memo(MemoState.FILED, drafter=cast.alice, addressee=cast.paula)
+
+    response = post(signed_in(cast.carol), f"/memos/{memo.pk}/transition/", {"to": "acknowledged"})
+
+    assert response.status_code == 302
+    assert Memo.objects.get(pk=memo.pk).state == "acknowledged"
+
+
+def test_the_queue_page_is_for_custodians(cast: Cast) -> None:
+    make_memo(MemoState.FILED, drafter=cast.alice, addressee=cast.paula, title="Waiting memo")
+
+    assert "Waiting memo" in signed_in(cast.carol).get("/queue/").content.decode()
+    assert signed_in(cast.alice).get("/queue/").status_code == 403
+
+
+def test_hostile_titles_are_escaped(cast: Cast) -> None:
+    memo = make_memo(MemoState.DRAFT, drafter=cast.alice, addressee=cast.paula, title="<script>alert(1)</script>")
+
+    html = signed_in(cast.alice).get(f"/memos/{memo.pk}/").content.decode()
+
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+# Query budgets: the number of SQL queries must not grow with the number of rows.
+
+
+def _add_signers(memo: Memo, count: int, *, start: int = 0) -> None:
+    people = Person.objects.bulk_create(
+        [Person(username=f"signer{start + i}", password="!", role=Role.MEMBER) for i in range(count)]
+    )
+    Signature.objects.bulk_create(
+        [
+            Signature(memo=memo, person=p, visibility=Visibility.PROTECTED if i % 3 else Visibility.NAMED)
+            for i, p in enumerate(people)
+        ]
+    )
+
+
+def _queries(client: Client, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("viewer", ["alice", "carol"])
+def test_memo_page_with_1000_signatures_runs_a_constant_number_of_queries(cast: Cast, viewer: str) -> None:
+    small = make_memo(MemoState.FILED, drafter=cast.alice, addressee=cast.paula, title="Small")
+    large = make_memo(MemoState.FILED, drafter=cast.alice, addressee=cast.paula, title="Large")
+    _add_signers(small, 10)
+    _add_signers(large, 1000, start=10)
+    client = signed_in(getattr(cast, viewer))
+
+    small_count = _queries(client, f"/memos/{small.pk}/")
+    large_count = _queries(client, f"/memos/{large.pk}/")
+
+    assert large_count == small_count
+    assert large_count <= 6
+    assert "1000 signatures" in client.get(f"/memos/{large.pk}/").content.decode()
+
+
+def test_custodian_queue_with_1000_memos_runs_a_constant_number_of_queries(cast: Cast) -> None:
+    template = make_memo(MemoState.FILED, drafter=cast.alice, addressee=cast.paula)
+    client = signed_in(cast.carol)
+    few = _queries(client, "/queue/")
+    Memo.objects.bulk_create(
+        [
+            Memo(
+                title=f"Memo {i}", summary="s", body="b", policy="p", addressee=cast.paula, marking=template.marking,
+                state=MemoState.FILED, created_by=cast.alice, filed_at=template.filed_at,
+            )  # fmt: skip
+            for i in range(1000)
+        ]
+    )
+
+    many = _queries(client, "/queue/")
+    api_many = _queries(client, "/api/v1/queue?limit=500")
+
+    assert many == few
+    assert many <= 4
+    assert api_many <= 4
+    assert client.get("/queue/").content.decode().count("/memos/") >= 1001
