@@ -37,7 +37,7 @@ demo: $(VENV)/.base-installed
 	$(BIN)/dissent demo
 
 test: $(VENV)/.dev-installed
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 test-postgres: $(VENV)/.dev-installed
 	bash .ci/postgres-tests

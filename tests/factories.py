@@ -24,7 +24,9 @@ def make_person(
     return person
 
 
-def make_draft(drafter: Person, addressee: Person, *, marking: str = "SBU", title: str = "Change course") -> Memo:
+def make_draft(
+    drafter: Person, addressee: Person, *, marking: str = "SBU", title: str = "Change course"
+) -> Memo:
     return actions.create_memo(
         drafter,
         title=title,

@@ -6,7 +6,9 @@ from dissent.memos.models import Memo, MemoState
 from dissent.org.models import Person, Role
 
 
-def test_demo_seeds_every_state_and_prints_accounts_as_json(db: None, tmp_path: object, settings: object, capsys: object) -> None:
+def test_demo_seeds_every_state_and_prints_accounts_as_json(
+    db: None, tmp_path: object, settings: object, capsys: object
+) -> None:
     settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
 
@@ -21,7 +23,9 @@ def test_demo_seeds_every_state_and_prints_accounts_as_json(db: None, tmp_path: 
     assert Person.objects.get(username=someone["username"]).check_password(someone["password"])
 
 
-def test_demo_run_twice_keeps_one_organisation(db: None, tmp_path: object, settings: object, capsys: object) -> None:
+def test_demo_run_twice_keeps_one_organisation(
+    db: None, tmp_path: object, settings: object, capsys: object
+) -> None:
     settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     call_command("demo", "--no-serve", "--json")

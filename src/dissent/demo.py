@@ -185,7 +185,7 @@ def _make_memo(
     memo = actions.create_memo(
         lead,
         title=title,
-        summary=f"We ask leadership to revisit the {policy_questioned.lower()}; the reasons and a proposal follow.",
+        summary=f"We ask leadership to revisit the {policy_questioned.lower()}; our reasons follow.",
         body=BODY.format(policy=policy_questioned.lower()),
         policy_questioned=policy_questioned,
         addressee=addressee,

@@ -91,9 +91,12 @@ def test_signing_twice_is_409_with_a_message_and_changes_nothing(cast: Cast) -> 
 
 def test_signer_cannot_withdraw_after_filing(cast: Cast) -> None:
     memo = make_memo(
-        MemoState.FILED, drafter=cast.alice, addressee=cast.paula, invitees=[cast.bob],
+        MemoState.FILED,
+        drafter=cast.alice,
+        addressee=cast.paula,
+        invitees=[cast.bob],
         signers=[(cast.bob, Visibility.NAMED)],
-    )  # fmt: skip
+    )
 
     response = api(cast.bob).delete(f"/memos/{memo.pk}/signatures/mine")
 
@@ -104,9 +107,12 @@ def test_signer_cannot_withdraw_after_filing(cast: Cast) -> None:
 
 def test_withdrawing_a_signature_while_open_is_204(cast: Cast) -> None:
     memo = make_memo(
-        MemoState.OPEN, drafter=cast.alice, addressee=cast.paula, invitees=[cast.bob],
+        MemoState.OPEN,
+        drafter=cast.alice,
+        addressee=cast.paula,
+        invitees=[cast.bob],
         signers=[(cast.bob, Visibility.NAMED)],
-    )  # fmt: skip
+    )
 
     response = api(cast.bob).delete(f"/memos/{memo.pk}/signatures/mine")
 
@@ -159,7 +165,9 @@ def test_a_draft_can_be_edited(cast: Cast) -> None:
         ([1, 2, 3], 422, "Invalid input"),
     ],
 )
-def test_bad_memo_input_is_a_clear_4xx_and_stores_nothing(cast: Cast, body: Any, status: int, fragment: str) -> None:
+def test_bad_memo_input_is_a_clear_4xx_and_stores_nothing(
+    cast: Cast, body: Any, status: int, fragment: str
+) -> None:
     alice = api(cast.alice)
 
     response = alice.post("/memos", body)
@@ -173,7 +181,10 @@ def test_malformed_json_is_a_4xx(cast: Cast) -> None:
     client = signed_in(cast.alice)
 
     response = client.post(
-        "/api/v1/memos", data=b'{"title": "x",', content_type="application/json", HTTP_X_CSRFTOKEN=csrf(client)
+        "/api/v1/memos",
+        data=b'{"title": "x",',
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=csrf(client),
     )
 
     assert 400 <= response.status_code < 500
@@ -215,9 +226,12 @@ def test_the_api_needs_a_signed_in_person(db: None) -> None:
 
 def test_signature_list_hides_protected_names_from_everyone_but_custodians_and_the_signer(cast: Cast) -> None:
     memo = make_memo(
-        MemoState.FILED, drafter=cast.alice, addressee=cast.paula, invitees=[cast.bob, cast.ivan],
+        MemoState.FILED,
+        drafter=cast.alice,
+        addressee=cast.paula,
+        invitees=[cast.bob, cast.ivan],
         signers=[(cast.bob, Visibility.PROTECTED), (cast.ivan, Visibility.NAMED)],
-    )  # fmt: skip
+    )
 
     def names(person: Any) -> list[str | None]:
         listing = api(person).get(f"/memos/{memo.pk}/signatures").json()
@@ -235,9 +249,12 @@ def test_a_custodian_who_supervises_the_signer_never_sees_the_protected_name(cas
     cast.dave.role = "custodian"
     cast.dave.save()
     memo = make_memo(
-        MemoState.FILED, drafter=cast.alice, addressee=cast.paula, invitees=[cast.bob],
+        MemoState.FILED,
+        drafter=cast.alice,
+        addressee=cast.paula,
+        invitees=[cast.bob],
         signers=[(cast.bob, Visibility.PROTECTED)],
-    )  # fmt: skip
+    )
 
     listing = api(cast.dave).get(f"/memos/{memo.pk}/signatures").json()
 
@@ -248,9 +265,12 @@ def test_a_custodian_who_supervises_the_signer_never_sees_the_protected_name(cas
 
 def test_auditors_see_counts_but_not_the_text(cast: Cast) -> None:
     memo = make_memo(
-        MemoState.FILED, drafter=cast.alice, addressee=cast.paula, invitees=[cast.bob],
+        MemoState.FILED,
+        drafter=cast.alice,
+        addressee=cast.paula,
+        invitees=[cast.bob],
         signers=[(cast.bob, Visibility.NAMED)],
-    )  # fmt: skip
+    )
 
     seen = api(cast.audrey).get(f"/memos/{memo.pk}").json()
 

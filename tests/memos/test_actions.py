@@ -19,9 +19,12 @@ def snapshot() -> tuple[int, int, int]:
 
 def open_memo(cast: Cast) -> Memo:
     return make_memo(
-        MemoState.OPEN, drafter=cast.alice, addressee=cast.paula, invitees=[cast.bob, cast.ivan],
+        MemoState.OPEN,
+        drafter=cast.alice,
+        addressee=cast.paula,
+        invitees=[cast.bob, cast.ivan],
         signers=[(cast.bob, Visibility.NAMED)],
-    )  # fmt: skip
+    )
 
 
 def test_signing_twice_is_refused_and_changes_nothing(cast: Cast) -> None:
@@ -86,9 +89,15 @@ def test_editing_a_filed_memo_is_refused_and_the_filed_text_stays(cast: Cast) ->
 
     with pytest.raises(InvalidState, match="add an addendum"):
         actions.edit_memo(
-            memo, cast.alice, title="Rewritten", summary="s", body="b", policy_questioned="p",
-            addressee="paula", marking="SBU",
-        )  # fmt: skip
+            memo,
+            cast.alice,
+            title="Rewritten",
+            summary="s",
+            body="b",
+            policy_questioned="p",
+            addressee="paula",
+            marking="SBU",
+        )
 
     memo.refresh_from_db()
     assert memo.title == "Change course"
@@ -102,9 +111,14 @@ def test_a_body_over_the_limit_is_refused(cast: Cast) -> None:
 
     with pytest.raises(InvalidInput, match="Body is too long: 1001 characters, at most 1000"):
         actions.create_memo(
-            cast.alice, title="t", summary="s", body="x" * 1001, policy_questioned="p", addressee="paula",
+            cast.alice,
+            title="t",
+            summary="s",
+            body="x" * 1001,
+            policy_questioned="p",
+            addressee="paula",
             marking="SBU",
-        )  # fmt: skip
+        )
 
     assert snapshot() == before
 
@@ -121,10 +135,17 @@ def test_a_body_over_the_limit_is_refused(cast: Cast) -> None:
         ("marking", "", "handling marking"),
     ],
 )
-def test_invalid_memo_fields_are_refused_with_a_clear_message(cast: Cast, field: str, value: str, message: str) -> None:
+def test_invalid_memo_fields_are_refused_with_a_clear_message(
+    cast: Cast, field: str, value: str, message: str
+) -> None:
     content = {
-        "title": "t", "summary": "s", "body": "b", "policy_questioned": "p", "addressee": "paula", "marking": "SBU",
-    }  # fmt: skip
+        "title": "t",
+        "summary": "s",
+        "body": "b",
+        "policy_questioned": "p",
+        "addressee": "paula",
+        "marking": "SBU",
+    }
     content[field] = value
     before = snapshot()
 
@@ -183,7 +204,7 @@ def test_no_script_survives_rendering(hostile: str) -> None:
     html = render_markdown(hostile).lower()
 
     assert "<script" not in html
-    assert "href=\"javascript" not in html
+    assert 'href="javascript' not in html
     assert "onerror=" not in html
     assert "<iframe" not in html
     assert "style=" not in html
@@ -213,16 +234,26 @@ def test_filing_records_the_content_hash_and_the_exact_signatures(cast: Cast) ->
 
 def test_every_action_records_an_event(cast: Cast) -> None:
     memo = make_memo(
-        MemoState.CLOSED, drafter=cast.alice, addressee=cast.paula, custodian=cast.carol,
-        invitees=[cast.bob], signers=[(cast.bob, Visibility.NAMED)],
-    )  # fmt: skip
+        MemoState.CLOSED,
+        drafter=cast.alice,
+        addressee=cast.paula,
+        custodian=cast.carol,
+        invitees=[cast.bob],
+        signers=[(cast.bob, Visibility.NAMED)],
+    )
 
     kinds = list(Event.objects.filter(object_id=memo.pk, object_type="memo").values_list("kind", flat=True))
 
     assert kinds == [
-        EventKind.MEMO_CREATED, EventKind.MEMO_INVITED, EventKind.MEMO_OPENED, EventKind.MEMO_SIGNED,
-        EventKind.MEMO_FILED, EventKind.MEMO_ACKNOWLEDGED, EventKind.MEMO_REPLIED, EventKind.MEMO_CLOSED,
-    ]  # fmt: skip
+        EventKind.MEMO_CREATED,
+        EventKind.MEMO_INVITED,
+        EventKind.MEMO_OPENED,
+        EventKind.MEMO_SIGNED,
+        EventKind.MEMO_FILED,
+        EventKind.MEMO_ACKNOWLEDGED,
+        EventKind.MEMO_REPLIED,
+        EventKind.MEMO_CLOSED,
+    ]
 
 
 def test_addenda_correct_a_filed_memo_without_changing_it(cast: Cast) -> None:

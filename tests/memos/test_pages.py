@@ -37,9 +37,13 @@ def test_pages_require_sign_in(db: None) -> None:
 def test_a_member_drafts_a_memo_through_the_form(cast: Cast) -> None:
     client = signed_in(cast.alice)
     form = {
-        "title": "Change course", "summary": "Why.", "body": "Because.", "policy": "Regional policy",
-        "addressee": "paula", "marking": "SBU",
-    }  # fmt: skip
+        "title": "Change course",
+        "summary": "Why.",
+        "body": "Because.",
+        "policy": "Regional policy",
+        "addressee": "paula",
+        "marking": "SBU",
+    }
 
     response = post(client, "/memos/new/", form)
 
@@ -61,9 +65,12 @@ def test_an_invalid_form_is_shown_again_with_400(cast: Cast) -> None:
 
 def test_the_memo_page_shows_banner_count_and_the_sign_form(cast: Cast) -> None:
     memo = make_memo(
-        MemoState.OPEN, drafter=cast.alice, addressee=cast.paula, invitees=[cast.bob, cast.ivan],
+        MemoState.OPEN,
+        drafter=cast.alice,
+        addressee=cast.paula,
+        invitees=[cast.bob, cast.ivan],
         signers=[(cast.bob, Visibility.PROTECTED)],
-    )  # fmt: skip
+    )
 
     html = signed_in(cast.ivan).get(f"/memos/{memo.pk}/").content.decode()
 
@@ -71,7 +78,7 @@ def test_the_memo_page_shows_banner_count_and_the_sign_form(cast: Cast) -> None:
     assert '<strong class="signature-count">1</strong>' in html
     assert "Protected signer" in html
     assert "Bob Tester" not in html
-    assert 'action="/memos/%d/sign/"' % memo.pk in html
+    assert f'action="/memos/{memo.pk}/sign/"' in html
     assert "Who can see this" in html
 
 
@@ -87,9 +94,12 @@ def test_signing_and_withdrawing_through_the_page(cast: Cast) -> None:
 
 def test_signing_twice_through_the_page_shows_the_message_with_409(cast: Cast) -> None:
     memo = make_memo(
-        MemoState.OPEN, drafter=cast.alice, addressee=cast.paula, invitees=[cast.bob],
+        MemoState.OPEN,
+        drafter=cast.alice,
+        addressee=cast.paula,
+        invitees=[cast.bob],
         signers=[(cast.bob, Visibility.NAMED)],
-    )  # fmt: skip
+    )
 
     response = post(signed_in(cast.bob), f"/memos/{memo.pk}/sign/", {"visibility": "named"})
 
@@ -122,7 +132,9 @@ def test_the_queue_page_is_for_custodians(cast: Cast) -> None:
 
 
 def test_hostile_titles_are_escaped(cast: Cast) -> None:
-    memo = make_memo(MemoState.DRAFT, drafter=cast.alice, addressee=cast.paula, title="<script>alert(1)</script>")
+    memo = make_memo(
+        MemoState.DRAFT, drafter=cast.alice, addressee=cast.paula, title="<script>alert(1)</script>"
+    )
 
     html = signed_in(cast.alice).get(f"/memos/{memo.pk}/").content.decode()
 
@@ -175,9 +187,16 @@ def test_custodian_queue_with_1000_memos_runs_a_constant_number_of_queries(cast:
     Memo.objects.bulk_create(
         [
             Memo(
-                title=f"Memo {i}", summary="s", body="b", policy="p", addressee=cast.paula, marking=template.marking,
-                state=MemoState.FILED, created_by=cast.alice, filed_at=template.filed_at,
-            )  # fmt: skip
+                title=f"Memo {i}",
+                summary="s",
+                body="b",
+                policy="p",
+                addressee=cast.paula,
+                marking=template.marking,
+                state=MemoState.FILED,
+                created_by=cast.alice,
+                filed_at=template.filed_at,
+            )
             for i in range(1000)
         ]
     )

@@ -15,7 +15,13 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
 def problem(api: NinjaAPI, request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:
-    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail, **extra}
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
     response = api.create_response(request, body, status=status)
     response["Content-Type"] = PROBLEM_MEDIA_TYPE
     return response
@@ -47,7 +53,9 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         errors = [
-            {k: v for k, v in e.items() if k in {"loc", "msg", "type"}} for e in exc.errors if isinstance(e, dict)
+            {k: v for k, v in e.items() if k in {"loc", "msg", "type"}}
+            for e in exc.errors
+            if isinstance(e, dict)
         ]
         return problem(api, request, 422, _validation_detail(errors), errors=errors)
 

@@ -119,7 +119,9 @@ def invite(request: HttpRequest, memo_id: MemoId, payload: InvitationsIn) -> Sta
     return Status(201, InvitationsOut(invited=[p.username for p in added]))
 
 
-@router.post("/{memo_id}/transitions", response={200: MemoOut, **ERRORS}, summary="Move a memo to another state")
+@router.post(
+    "/{memo_id}/transitions", response={200: MemoOut, **ERRORS}, summary="Move a memo to another state"
+)
 def transition(request: HttpRequest, memo_id: MemoId, payload: TransitionIn) -> MemoOut:
     person = person_of(request)
     memo = policy.get_memo(person, memo_id)
@@ -153,7 +155,11 @@ def unsign(request: HttpRequest, memo_id: MemoId) -> Status[None]:
     return Status(204, None)
 
 
-@router.get("/{memo_id}/signatures", response={200: SignatureListOut, **ERRORS}, summary="Signatures as I may see them")
+@router.get(
+    "/{memo_id}/signatures",
+    response={200: SignatureListOut, **ERRORS},
+    summary="Signatures as I may see them",
+)
 def signatures(request: HttpRequest, memo_id: MemoId) -> SignatureListOut:
     person = person_of(request)
     memo = policy.get_memo(person, memo_id)
@@ -161,7 +167,9 @@ def signatures(request: HttpRequest, memo_id: MemoId) -> SignatureListOut:
     return SignatureListOut(count=len(lines), signatures=[SignatureOut(**vars(line)) for line in lines])
 
 
-@router.post("/{memo_id}/addenda", response={201: AddendumOut, **ERRORS}, summary="Add an addendum to a filed memo")
+@router.post(
+    "/{memo_id}/addenda", response={201: AddendumOut, **ERRORS}, summary="Add an addendum to a filed memo"
+)
 def add_addendum(request: HttpRequest, memo_id: MemoId, payload: AddendumIn) -> Status[AddendumOut]:
     person = person_of(request)
     memo = policy.get_memo(person, memo_id)

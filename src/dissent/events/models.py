@@ -38,7 +38,11 @@ class Event(models.Model):
 
     kind = models.CharField(_("kind"), max_length=50, choices=EventKind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     object_type = models.CharField(_("object type"), max_length=50)
     object_id = models.BigIntegerField(_("object id"))

@@ -1,6 +1,6 @@
 """record_event(): the one way actions write to the event record."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -8,8 +8,13 @@ from django.utils import timezone
 from .canonical import canonical_sha256
 from .models import Event, EventKind
 
+if TYPE_CHECKING:
+    from dissent.org.models import Person
 
-def record_event(actor: models.Model | None, kind: EventKind, subject: models.Model, payload: dict[str, Any]) -> Event:
+
+def record_event(
+    actor: "Person | None", kind: EventKind, subject: models.Model, payload: dict[str, Any]
+) -> Event:
     """Append an event about `subject`. Must run inside the action's transaction, so the
     event exists exactly when the change it records does."""
     if not transaction.get_connection().in_atomic_block:
@@ -17,7 +22,7 @@ def record_event(actor: models.Model | None, kind: EventKind, subject: models.Mo
     return Event.objects.create(
         kind=kind,
         actor=actor,
-        object_type=subject._meta.model_name,
+        object_type=str(subject._meta.model_name),
         object_id=subject.pk,
         created_at=timezone.now(),
         payload=payload,

@@ -64,7 +64,9 @@ def _clean_content(
 def _locked(memo: Memo, person: Person) -> Memo:
     """Re-read the memo under a row lock, with the caller's standing, so that two actions
     on one memo (filing and withdrawing a signature, say) happen one after the other."""
-    locked = policy.with_standing(Memo.objects.select_for_update(of=("self",)), person).filter(pk=memo.pk).first()
+    locked = (
+        policy.with_standing(Memo.objects.select_for_update(of=("self",)), person).filter(pk=memo.pk).first()
+    )
     if locked is None:
         raise NotFound(_("No such memo."))
     return policy.remember_standing(locked, person)
@@ -72,15 +74,27 @@ def _locked(memo: Memo, person: Person) -> Memo:
 
 @transaction.atomic
 def create_memo(
-    person: Person, *, title: str, summary: str, body: str, policy_questioned: str, addressee: str, marking: str
+    person: Person,
+    *,
+    title: str,
+    summary: str,
+    body: str,
+    policy_questioned: str,
+    addressee: str,
+    marking: str,
 ) -> Memo:
     """Start a draft; its creator is its first drafter."""
     if not person.is_active or person.role == Role.AUDITOR:
         raise NotAllowed(_("Your role does not draft memos."))
     fields = _clean_content(
-        title=title, summary=summary, body=body, policy_questioned=policy_questioned, addressee=addressee, marking=marking
+        title=title,
+        summary=summary,
+        body=body,
+        policy_questioned=policy_questioned,
+        addressee=addressee,
+        marking=marking,
     )
-    memo = Memo.objects.create(created_by=person, **fields)  # type: ignore[arg-type]
+    memo = Memo.objects.create(created_by=person, **fields)
     Drafter.objects.create(memo=memo, person=person)
     record_event(person, EventKind.MEMO_CREATED, memo, {"memo": memo.pk, "title": memo.title})
     return memo
@@ -101,7 +115,12 @@ def edit_memo(
     memo = _locked(memo, person)
     policy.require(person, Action.EDIT, memo)
     fields = _clean_content(
-        title=title, summary=summary, body=body, policy_questioned=policy_questioned, addressee=addressee, marking=marking
+        title=title,
+        summary=summary,
+        body=body,
+        policy_questioned=policy_questioned,
+        addressee=addressee,
+        marking=marking,
     )
     for name, value in fields.items():
         setattr(memo, name, value)
@@ -111,7 +130,9 @@ def edit_memo(
 
 
 @transaction.atomic
-def invite(memo: Memo, person: Person, *, usernames: Iterable[str], as_drafters: bool = False) -> list[Person]:
+def invite(
+    memo: Memo, person: Person, *, usernames: Iterable[str], as_drafters: bool = False
+) -> list[Person]:
     """Invite colleagues to co-sign (or to co-draft). Returns who was newly invited;
     people already invited are left as they are. Unknown names change nothing."""
     memo = _locked(memo, person)
@@ -120,18 +141,26 @@ def invite(memo: Memo, person: Person, *, usernames: Iterable[str], as_drafters:
     if not wanted:
         raise InvalidInput(_("Name at least one colleague to invite."))
     if len(wanted) > MAX_INVITATIONS_PER_REQUEST:
-        raise InvalidInput(_("At most %(limit)d people can be invited at once.") % {"limit": MAX_INVITATIONS_PER_REQUEST})
+        raise InvalidInput(
+            _("At most %(limit)d people can be invited at once.") % {"limit": MAX_INVITATIONS_PER_REQUEST}
+        )
     people = {p.username: p for p in Person.objects.filter(username__in=wanted, is_active=True)}
     unknown = [u for u in wanted if u not in people]
     if unknown:
-        raise InvalidInput(_("No active colleague with these user names: %(names)s.") % {"names": ", ".join(unknown)})
+        raise InvalidInput(
+            _("No active colleague with these user names: %(names)s.") % {"names": ", ".join(unknown)}
+        )
     model = Drafter if as_drafters else Invitation
-    existing = set(model.objects.filter(memo=memo, person__in=people.values()).values_list("person_id", flat=True))
+    existing = set(
+        model.objects.filter(memo=memo, person__in=people.values()).values_list("person_id", flat=True)
+    )
     added = [p for p in people.values() if p.pk not in existing]
     for invitee in added:
         if as_drafters:
             Drafter.objects.create(memo=memo, person=invitee)
-            record_event(person, EventKind.MEMO_DRAFTER_ADDED, memo, {"memo": memo.pk, "drafter": invitee.username})
+            record_event(
+                person, EventKind.MEMO_DRAFTER_ADDED, memo, {"memo": memo.pk, "drafter": invitee.username}
+            )
         else:
             Invitation.objects.create(memo=memo, person=invitee, invited_by=person)
             record_event(person, EventKind.MEMO_INVITED, memo, {"memo": memo.pk, "invitee": invitee.username})
@@ -169,7 +198,12 @@ def sign_memo(memo: Memo, person: Person, *, visibility: Visibility | str) -> Si
         raise AlreadyDone(_("You have already signed this memo.")) from None
     if not Memo.objects.filter(pk=memo.pk, state=MemoState.OPEN).exists():
         raise InvalidState(_("This memo is not open for signatures."))
-    record_event(person, EventKind.MEMO_SIGNED, memo, {"memo": memo.pk, "signature": signature.pk, "visibility": visibility})
+    record_event(
+        person,
+        EventKind.MEMO_SIGNED,
+        memo,
+        {"memo": memo.pk, "signature": signature.pk, "visibility": visibility},
+    )
     return signature
 
 
@@ -180,7 +214,9 @@ def withdraw_signature(memo: Memo, person: Person) -> None:
     signature = Signature.objects.get(memo=memo, person=person)
     signature_id = signature.pk
     signature.delete()
-    record_event(person, EventKind.MEMO_SIGNATURE_WITHDRAWN, memo, {"memo": memo.pk, "signature": signature_id})
+    record_event(
+        person, EventKind.MEMO_SIGNATURE_WITHDRAWN, memo, {"memo": memo.pk, "signature": signature_id}
+    )
 
 
 @transaction.atomic

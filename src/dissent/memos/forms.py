@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from dissent.markings.models import Marking
@@ -16,9 +17,11 @@ from .models import Visibility
 class MemoForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
     summary = forms.CharField(
-        label=_("Summary"), max_length=SUMMARY_MAX, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Summary"),
+        max_length=SUMMARY_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One paragraph: what should change, and why."),
-    )  # fmt: skip
+    )
     body = forms.CharField(
         label=_("Body"), widget=forms.Textarea(attrs={"rows": 16}), help_text=_("Markdown is supported.")
     )
@@ -28,8 +31,13 @@ class MemoForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["body"].max_length = settings.MEMO_BODY_MAX_CHARS
-        principals = Person.objects.filter(role=Role.PRINCIPAL, is_active=True).order_by("last_name", "username")
+        body = self.fields["body"]
+        assert isinstance(body, forms.CharField)
+        body.max_length = settings.MEMO_BODY_MAX_CHARS
+        body.validators.append(MaxLengthValidator(settings.MEMO_BODY_MAX_CHARS))
+        principals = Person.objects.filter(role=Role.PRINCIPAL, is_active=True).order_by(
+            "last_name", "username"
+        )
         self.fields["addressee"].choices = [(p.username, p.display_name) for p in principals]  # type: ignore[attr-defined]
         markings = Marking.objects.filter(active=True)
         self.fields["marking"].choices = [(m.code, m.label) for m in markings]  # type: ignore[attr-defined]
@@ -42,14 +50,16 @@ class InviteForm(forms.Form):
     as_drafters = forms.BooleanField(label=_("Invite as co-drafters"), required=False)
 
     def usernames_list(self) -> list[str]:
-        return self.cleaned_data["usernames"].replace(",", " ").split()
+        return str(self.cleaned_data["usernames"]).replace(",", " ").split()
 
 
 class SignForm(forms.Form):
     visibility = forms.ChoiceField(
-        label=_("Who may see your name"), choices=Visibility.choices, widget=forms.RadioSelect,
+        label=_("Who may see your name"),
+        choices=Visibility.choices,
+        widget=forms.RadioSelect,
         initial=Visibility.NAMED,
-    )  # fmt: skip
+    )
 
 
 class TransitionForm(forms.Form):

@@ -36,9 +36,14 @@ class Memo(models.Model):
     body = models.TextField(_("body (Markdown)"))
     policy = models.CharField(_("policy questioned"), max_length=300)
     addressee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memos_addressed", verbose_name=_("addressee")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="memos_addressed",
+        verbose_name=_("addressee"),
     )
-    marking = models.ForeignKey(Marking, on_delete=models.PROTECT, related_name="+", verbose_name=_("marking"))
+    marking = models.ForeignKey(
+        Marking, on_delete=models.PROTECT, related_name="+", verbose_name=_("marking")
+    )
     state = models.CharField(_("state"), max_length=20, choices=MemoState.choices, default=MemoState.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
@@ -73,6 +78,9 @@ class Drafter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["memo", "person"], name="one_drafter_row_per_person")]
 
+    def __str__(self) -> str:
+        return f"{self.person} drafts {self.memo}"
+
 
 class Invitation(models.Model):
     """An invitation to co-sign. Invitees may read the memo while it is open."""
@@ -84,6 +92,9 @@ class Invitation(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["memo", "person"], name="one_invitation_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person} invited to {self.memo}"
 
 
 class Signature(models.Model):
@@ -99,6 +110,9 @@ class Signature(models.Model):
         ordering = ["signed_at", "id"]
         constraints = [models.UniqueConstraint(fields=["memo", "person"], name="one_signature_per_person")]
 
+    def __str__(self) -> str:
+        return f"signature {self.pk} on {self.memo}"
+
 
 class Addendum(models.Model):
     """A correction or update to a filed memo; the filed text itself never changes."""
@@ -111,3 +125,6 @@ class Addendum(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name_plural = _("addenda")
+
+    def __str__(self) -> str:
+        return f"addendum {self.pk} to {self.memo}"

@@ -138,7 +138,7 @@ def standing(person: Person, memo: Memo) -> frozenset[Standing]:
         return frozenset()
     flags = getattr(memo, "_standing_flags", None)
     if flags is None or flags[0] != person.pk:
-        annotated = with_standing(Memo.objects.filter(pk=memo.pk), person).values_list(
+        annotated = with_standing(Memo.objects.filter(pk=memo.pk), person).values_list(  # type: ignore[misc]
             "is_drafter", "is_invitee", "is_signer"
         )
         row = annotated.first() or (False, False, False)

@@ -96,7 +96,9 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
         "my_signature": next((line for line in lines if line.mine), None),
         "allowed": allowed,
         "transitions": _transitions_for(allowed),
-        "addenda": [(a, render_markdown(a.body)) for a in memo.addenda.select_related("author")] if readable else [],
+        "addenda": [(a, render_markdown(a.body)) for a in memo.addenda.select_related("author")]
+        if readable
+        else [],
         "sign_form": SignForm(),
         "invite_form": InviteForm(),
         "addendum_form": AddendumForm(),
@@ -125,9 +127,13 @@ def memo_invite(request: HttpRequest, memo_id: int) -> HttpResponse:
     form = InviteForm(request.POST)
     if not form.is_valid():
         raise _invalid(form)
-    added = actions.invite(memo, person, usernames=form.usernames_list(), as_drafters=form.cleaned_data["as_drafters"])
+    added = actions.invite(
+        memo, person, usernames=form.usernames_list(), as_drafters=form.cleaned_data["as_drafters"]
+    )
     if added:
-        messages.success(request, _("Invited: %(names)s.") % {"names": ", ".join(p.display_name for p in added)})
+        messages.success(
+            request, _("Invited: %(names)s.") % {"names": ", ".join(p.display_name for p in added)}
+        )
     else:
         messages.info(request, _("Everyone named was already invited."))
     return _back(memo.pk)
@@ -188,5 +194,3 @@ def custodian_queue(request: HttpRequest) -> HttpResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     memos = queries.addressed_to(_person(request))
     return render(request, "memos/memo_list.html", {"memos": memos, "heading": _("Memos addressed to you")})
-
-

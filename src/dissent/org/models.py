@@ -21,7 +21,12 @@ class OrgUnit(models.Model):
     name = models.CharField(_("name"), max_length=200)
     code = models.SlugField(_("code"), max_length=50, unique=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent"),
     )
 
     class Meta:
@@ -37,7 +42,12 @@ class Person(AbstractUser):
     """A member of staff. Signs in with Django's auth; has one role and maybe a supervisor."""
 
     unit = models.ForeignKey(
-        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="people", verbose_name=_("unit")
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="people",
+        verbose_name=_("unit"),
     )
     supervisor = models.ForeignKey(
         "self",

@@ -4,28 +4,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('memo.created', 'Memo created'), ('memo.edited', 'Memo edited'), ('memo.drafter_added', 'Co-drafter added'), ('memo.invited', 'Co-signer invited'), ('memo.opened', 'Memo opened for signatures'), ('memo.signed', 'Memo signed'), ('memo.signature_withdrawn', 'Signature withdrawn'), ('memo.filed', 'Memo filed'), ('memo.acknowledged', 'Memo acknowledged'), ('memo.replied', 'Memo replied to'), ('memo.closed', 'Memo closed'), ('memo.withdrawn', 'Memo withdrawn'), ('memo.addendum_added', 'Addendum added')], max_length=50, verbose_name='kind')),
-                ('object_type', models.CharField(max_length=50, verbose_name='object type')),
-                ('object_id', models.BigIntegerField(verbose_name='object id')),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='time')),
-                ('payload', models.JSONField(default=dict, verbose_name='payload')),
-                ('payload_sha256', models.CharField(max_length=64, verbose_name='payload SHA-256')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("memo.created", "Memo created"),
+                            ("memo.edited", "Memo edited"),
+                            ("memo.drafter_added", "Co-drafter added"),
+                            ("memo.invited", "Co-signer invited"),
+                            ("memo.opened", "Memo opened for signatures"),
+                            ("memo.signed", "Memo signed"),
+                            ("memo.signature_withdrawn", "Signature withdrawn"),
+                            ("memo.filed", "Memo filed"),
+                            ("memo.acknowledged", "Memo acknowledged"),
+                            ("memo.replied", "Memo replied to"),
+                            ("memo.closed", "Memo closed"),
+                            ("memo.withdrawn", "Memo withdrawn"),
+                            ("memo.addendum_added", "Addendum added"),
+                        ],
+                        max_length=50,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("object_type", models.CharField(max_length=50, verbose_name="object type")),
+                ("object_id", models.BigIntegerField(verbose_name="object id")),
+                ("created_at", models.DateTimeField(db_index=True, verbose_name="time")),
+                ("payload", models.JSONField(default=dict, verbose_name="payload")),
+                ("payload_sha256", models.CharField(max_length=64, verbose_name="payload SHA-256")),
             ],
             options={
-                'verbose_name': 'event',
-                'verbose_name_plural': 'events',
-                'ordering': ['id'],
+                "verbose_name": "event",
+                "verbose_name_plural": "events",
+                "ordering": ["id"],
             },
         ),
     ]

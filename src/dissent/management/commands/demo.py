@@ -16,7 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-serve", action="store_true", help="Only migrate and seed.")
         parser.add_argument("--json", action="store_true", help="Print the accounts as JSON.")
-        parser.add_argument("--addr", default="127.0.0.1:8000", help="Where to serve (default 127.0.0.1:8000).")
+        parser.add_argument(
+            "--addr", default="127.0.0.1:8000", help="Where to serve (default 127.0.0.1:8000)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", verbosity=0, interactive=False)
@@ -38,7 +40,11 @@ class Command(BaseCommand):
             call_command("runserver", options["addr"], use_reloader=False)
 
     def _print_accounts(self, accounts: list[DemoAccount], addr: str) -> None:
-        self.stdout.write(self.style.SUCCESS(f"Dissent Channel demo: open http://{addr}/ and sign in as any of:"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Dissent Channel demo: open http://{addr}/ and sign in as any of:")
+        )
         width = max((len(a.username) for a in accounts), default=8)
         for account in accounts:
-            self.stdout.write(f"  {account.username:<{width}}  {account.password:<14}  {account.role:<10}  {account.unit}")
+            self.stdout.write(
+                f"  {account.username:<{width}}  {account.password:<14}  {account.role:<10}  {account.unit}"
+            )

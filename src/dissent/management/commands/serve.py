@@ -25,8 +25,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--workers", type=int, default=2, help="Worker processes (default 2).")
         parser.add_argument("--threads", type=int, default=4, help="Threads per worker (default 4).")
-        parser.add_argument("--bind", default="127.0.0.1:8000", help="Address to listen on (default 127.0.0.1:8000).")
-        parser.add_argument("--timeout", type=int, default=30, help="Seconds before a stuck worker is restarted.")
+        parser.add_argument(
+            "--bind", default="127.0.0.1:8000", help="Address to listen on (default 127.0.0.1:8000)."
+        )
+        parser.add_argument(
+            "--timeout", type=int, default=30, help="Seconds before a stuck worker is restarted."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         _Gunicorn(

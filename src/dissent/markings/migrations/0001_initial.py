@@ -4,27 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Marking',
+            name="Marking",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('label', models.CharField(max_length=100, verbose_name='label')),
-                ('rank', models.PositiveSmallIntegerField(default=0, verbose_name='rank')),
-                ('description', models.TextField(blank=True, verbose_name='handling guidance')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("label", models.CharField(max_length=100, verbose_name="label")),
+                ("rank", models.PositiveSmallIntegerField(default=0, verbose_name="rank")),
+                ("description", models.TextField(blank=True, verbose_name="handling guidance")),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'handling marking',
-                'verbose_name_plural': 'handling markings',
-                'ordering': ['rank', 'code'],
+                "verbose_name": "handling marking",
+                "verbose_name_plural": "handling markings",
+                "ordering": ["rank", "code"],
             },
         ),
     ]

@@ -18,7 +18,9 @@ DEFAULT_SCHEME = [
 def add_default_scheme(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     Marking = apps.get_model("markings", "Marking")
     for code, label, rank, description in DEFAULT_SCHEME:
-        Marking.objects.get_or_create(code=code, defaults={"label": label, "rank": rank, "description": description})
+        Marking.objects.get_or_create(
+            code=code, defaults={"label": label, "rank": rank, "description": description}
+        )
 
 
 class Migration(migrations.Migration):

@@ -4,68 +4,120 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Addendum',
+            name="Addendum",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(verbose_name='body (Markdown)')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField(verbose_name="body (Markdown)")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name_plural': 'addenda',
-                'ordering': ['created_at', 'id'],
+                "verbose_name_plural": "addenda",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Drafter',
+            name="Drafter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('added_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Memo',
+            name="Memo",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('summary', models.TextField(max_length=2000, verbose_name='summary')),
-                ('body', models.TextField(verbose_name='body (Markdown)')),
-                ('policy', models.CharField(max_length=300, verbose_name='policy questioned')),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('open', 'Open for signatures'), ('filed', 'Filed'), ('acknowledged', 'Acknowledged'), ('replied', 'Replied'), ('closed', 'Closed'), ('withdrawn', 'Withdrawn')], default='draft', max_length=20, verbose_name='state')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('filed_at', models.DateTimeField(blank=True, null=True, verbose_name='filed')),
-                ('content_sha256', models.CharField(blank=True, max_length=64, verbose_name='content SHA-256')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("summary", models.TextField(max_length=2000, verbose_name="summary")),
+                ("body", models.TextField(verbose_name="body (Markdown)")),
+                ("policy", models.CharField(max_length=300, verbose_name="policy questioned")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("open", "Open for signatures"),
+                            ("filed", "Filed"),
+                            ("acknowledged", "Acknowledged"),
+                            ("replied", "Replied"),
+                            ("closed", "Closed"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="state",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("filed_at", models.DateTimeField(blank=True, null=True, verbose_name="filed")),
+                (
+                    "content_sha256",
+                    models.CharField(blank=True, max_length=64, verbose_name="content SHA-256"),
+                ),
             ],
             options={
-                'verbose_name': 'memo',
-                'verbose_name_plural': 'memos',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "memo",
+                "verbose_name_plural": "memos",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Signature',
+            name="Signature",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visibility', models.CharField(choices=[('named', 'Named: everyone who may see the memo sees my name'), ('protected', "Protected: only the channel's custodians see my name")], max_length=20, verbose_name='visibility')),
-                ('signed_at', models.DateTimeField(auto_now_add=True, verbose_name='signed')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("named", "Named: everyone who may see the memo sees my name"),
+                            ("protected", "Protected: only the channel's custodians see my name"),
+                        ],
+                        max_length=20,
+                        verbose_name="visibility",
+                    ),
+                ),
+                ("signed_at", models.DateTimeField(auto_now_add=True, verbose_name="signed")),
             ],
             options={
-                'ordering': ['signed_at', 'id'],
+                "ordering": ["signed_at", "id"],
             },
         ),
     ]

@@ -6,90 +6,124 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('markings', '0001_initial'),
-        ('memos', '0001_initial'),
+        ("markings", "0001_initial"),
+        ("memos", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='addendum',
-            name='author',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="addendum",
+            name="author",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='drafter',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="drafter",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='invited_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="invitation",
+            name="invited_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="invitation",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='memo',
-            name='addressee',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memos_addressed', to=settings.AUTH_USER_MODEL, verbose_name='addressee'),
+            model_name="memo",
+            name="addressee",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="memos_addressed",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="addressee",
+            ),
         ),
         migrations.AddField(
-            model_name='memo',
-            name='created_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+            model_name="memo",
+            name="created_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="created by",
+            ),
         ),
         migrations.AddField(
-            model_name='memo',
-            name='marking',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='markings.marking', verbose_name='marking'),
+            model_name="memo",
+            name="marking",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="markings.marking",
+                verbose_name="marking",
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='memo',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='memos.memo'),
+            model_name="invitation",
+            name="memo",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="invitations", to="memos.memo"
+            ),
         ),
         migrations.AddField(
-            model_name='drafter',
-            name='memo',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='drafters', to='memos.memo'),
+            model_name="drafter",
+            name="memo",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="drafters", to="memos.memo"
+            ),
         ),
         migrations.AddField(
-            model_name='addendum',
-            name='memo',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='addenda', to='memos.memo'),
+            model_name="addendum",
+            name="memo",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="addenda", to="memos.memo"
+            ),
         ),
         migrations.AddField(
-            model_name='signature',
-            name='memo',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='signatures', to='memos.memo'),
+            model_name="signature",
+            name="memo",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="signatures", to="memos.memo"
+            ),
         ),
         migrations.AddField(
-            model_name='signature',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='signatures', to=settings.AUTH_USER_MODEL),
+            model_name="signature",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="signatures",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='memo',
-            index=models.Index(fields=['state', 'filed_at'], name='memos_memo_state_f68175_idx'),
+            model_name="memo",
+            index=models.Index(fields=["state", "filed_at"], name="memos_memo_state_f68175_idx"),
         ),
         migrations.AddConstraint(
-            model_name='invitation',
-            constraint=models.UniqueConstraint(fields=('memo', 'person'), name='one_invitation_per_person'),
+            model_name="invitation",
+            constraint=models.UniqueConstraint(fields=("memo", "person"), name="one_invitation_per_person"),
         ),
         migrations.AddConstraint(
-            model_name='drafter',
-            constraint=models.UniqueConstraint(fields=('memo', 'person'), name='one_drafter_row_per_person'),
+            model_name="drafter",
+            constraint=models.UniqueConstraint(fields=("memo", "person"), name="one_drafter_row_per_person"),
         ),
         migrations.AddConstraint(
-            model_name='signature',
-            constraint=models.UniqueConstraint(fields=('memo', 'person'), name='one_signature_per_person'),
+            model_name="signature",
+            constraint=models.UniqueConstraint(fields=("memo", "person"), name="one_signature_per_person"),
         ),
     ]
