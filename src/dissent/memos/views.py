@@ -1,5 +1,5 @@
 """Memo pages. Each view parses a form, calls one action or query, and renders; memos
-are fetched only through the policy (policy.get_memo), never from Memo.objects."""
+are fetched only through the policy (policy.get_memo), never from the model manager."""
 
 from django.conf import settings
 from django.contrib import messages
