@@ -20,7 +20,7 @@ def who_can_see(memo: Memo) -> Audience:
         Standing.DRAFTER: _("the drafters"),
         Standing.INVITEE: _("invited colleagues"),
         Standing.SIGNER: _("the signers"),
-        Standing.ADDRESSEE: _("the addressee, %(name)s") % {"name": memo.addressee.display_name},
+        Standing.ADDRESSEE: _("the addressee (%(name)s)") % {"name": memo.addressee.display_name},
         Standing.CUSTODIAN: _("the channel's custodians"),
         Standing.AUDITOR: _("auditors"),
     }
