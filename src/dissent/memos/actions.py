@@ -5,7 +5,7 @@ dissent/errors.py) that the web pages and the API turn into a message and a stat
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,6 +70,26 @@ def _locked(memo: Memo, person: Person) -> Memo:
     if locked is None:
         raise NotFound(_("No such memo."))
     return policy.remember_standing(locked, person)
+
+
+def _state_under_share_lock(memo: Memo) -> str:
+    """The memo's current state, read under a lock that lets many signers in at once but
+    waits for (and then holds off) a filing or withdrawal, which lock the row FOR UPDATE.
+
+    Django's foreign keys on PostgreSQL are checked only at commit, so the signature's own
+    reference to the memo does not take this lock early enough; we take it explicitly.
+    SQLite runs one write transaction at a time (IMMEDIATE), so a plain read suffices.
+    """
+    if connection.vendor == "postgresql":
+        table = Memo._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT state FROM {table} WHERE id = %s FOR KEY SHARE", [memo.pk])  # noqa: S608
+            row = cursor.fetchone()
+    else:
+        row = Memo.objects.filter(pk=memo.pk).values_list("state").first()
+    if row is None:
+        raise NotFound(_("No such memo."))
+    return str(row[0])
 
 
 @transaction.atomic
@@ -186,18 +206,15 @@ def open_memo(memo: Memo, person: Person) -> Memo:
 def sign_memo(memo: Memo, person: Person, *, visibility: Visibility | str) -> Signature:
     if visibility not in Visibility.values:
         raise InvalidInput(_("Choose whether your name is named or protected."))
-    # No row lock here, so that many people can sign one memo at once. Filing locks the
-    # row; the signature's foreign key waits for that lock, and the state is checked again
-    # after the insert, so no signature lands on a memo filed in the meantime.
     memo = policy.get_memo(person, memo.pk)
     policy.require(person, Action.SIGN, memo)
+    if _state_under_share_lock(memo) != MemoState.OPEN:
+        raise InvalidState(_("This memo is not open for signatures."))
     try:
         with transaction.atomic():
             signature = Signature.objects.create(memo=memo, person=person, visibility=visibility)
     except IntegrityError:
         raise AlreadyDone(_("You have already signed this memo.")) from None
-    if not Memo.objects.filter(pk=memo.pk, state=MemoState.OPEN).exists():
-        raise InvalidState(_("This memo is not open for signatures."))
     record_event(
         person,
         EventKind.MEMO_SIGNED,
