@@ -306,3 +306,25 @@ def test_openapi_document_lists_the_routes(db: None) -> None:
     assert "/api/v1/memos" in paths
     assert "/api/v1/memos/{memo_id}/signatures/mine" in paths
     assert {"get", "post"} <= set(paths["/api/v1/memos"])
+
+
+def test_a_request_body_over_the_upload_limit_is_413(cast: Cast, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    alice = api(cast.alice)
+
+    response = alice.post("/memos", {**NEW_MEMO, "body": "x" * 20_000})
+
+    assert response.status_code == 413
+    assert "too large" in response.json()["detail"]
+    assert Memo.objects.count() == 0
+
+
+def test_a_body_over_the_memo_limit_is_400_with_the_numbers(cast: Cast, settings: Any) -> None:
+    settings.MEMO_BODY_MAX_CHARS = 500
+    alice = api(cast.alice)
+
+    response = alice.post("/memos", {**NEW_MEMO, "body": "x" * 501})
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Body is too long: 501 characters, at most 500."
+    assert Memo.objects.count() == 0
