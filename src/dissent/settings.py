@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "dissent",
     "dissent.org",
     "dissent.events",
+    "dissent.log",
     "dissent.markings",
     "dissent.memos",
     "dissent.api",
@@ -161,6 +162,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 # The largest memo body we accept, in characters; larger input is refused with a clear message.
 MEMO_BODY_MAX_CHARS = env_int("MEMO_BODY_MAX_CHARS", 100_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+
+# The tamper-evident log (docs/log.md). Every committed event is in a signed tree head within
+# LOG_MAX_MERGE_DELAY seconds; the worker integrates at most LOG_BATCH_SIZE events a batch.
+LOG_SIGNING_KEY = env("LOG_SIGNING_KEY")
+LOG_MAX_MERGE_DELAY = env_int("LOG_MAX_MERGE_DELAY", 5)
+LOG_BATCH_SIZE = env_int("LOG_BATCH_SIZE", 10_000)
 
 LOGGING = {
     "version": 1,

@@ -46,7 +46,11 @@ MAY: dict[str, tuple[set[str], set[str]]] = {
     "close": ({"carol"}, {"replied"}),
     "withdraw": ({"alice"}, {"draft", "open"}),
     "add_addendum": ({"alice"}, {"filed", "acknowledged", "replied"}),
+    "receipt": ({"alice", "bob"}, FILED),
 }
+
+# Refusing these must not reveal there is anything to refuse: 404 instead of 403.
+HIDDEN_WHEN_REFUSED = {"receipt"}
 
 
 def expected(persona: str, action: str, state: str) -> type[DissentError] | None:
@@ -54,7 +58,7 @@ def expected(persona: str, action: str, state: str) -> type[DissentError] | None
         return NotFound
     who, states = MAY[action]
     if persona not in who:
-        return NotAllowed
+        return NotFound if action in HIDDEN_WHEN_REFUSED else NotAllowed
     if state not in states:
         return InvalidState
     if action == "sign" and persona == "bob":
@@ -85,6 +89,7 @@ def _do(action: str) -> Callable[[Any, Person], object]:
         "close": actions.close_memo,
         "withdraw": actions.withdraw_memo,
         "add_addendum": lambda memo, who: actions.add_addendum(memo, who, body="A correction."),
+        "receipt": lambda memo, who: policy.get_memo(who, memo.pk, action=Action.RECEIPT),
     }
     return perform[action]
 
@@ -104,6 +109,7 @@ def took_effect(action: str, memo_id: int, who: Person) -> bool:
     checks: dict[str, Callable[[], bool]] = {
         "view": lambda: True,
         "read_body": lambda: True,
+        "receipt": lambda: True,
         "edit": lambda: memo.title == "Edited title",
         "invite": lambda: memo.invitations.filter(person__username="erin").exists(),
         "sign": lambda: memo.signatures.filter(person=who).exists(),

@@ -176,7 +176,7 @@ def test_memo_page_with_1000_signatures_runs_a_constant_number_of_queries(cast: 
     large_count = _queries(client, f"/memos/{large.pk}/")
 
     assert large_count == small_count
-    assert large_count <= 6
+    assert large_count <= 9  # alice's page also locates her filing receipt (3 queries)
     assert "1000 signatures" in client.get(f"/memos/{large.pk}/").content.decode()
 
 

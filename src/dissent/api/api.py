@@ -3,7 +3,7 @@
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
-from . import errors, memos, queue
+from . import errors, log, memos, queue
 
 api = NinjaAPI(
     title="Dissent Channel API",
@@ -15,3 +15,4 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/memos", memos.router)
 api.add_router("", queue.router)
+api.add_router("/log", log.router)

@@ -1,11 +1,12 @@
 """/api/v1/memos: every route parses input, calls one action or query, and shapes the result."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Path, Router, Status
 from pydantic import Field
 
+from dissent.log import receipts
 from dissent.memos import actions, policy, queries
 from dissent.memos.content import render_markdown
 from dissent.memos.models import Memo
@@ -165,6 +166,14 @@ def signatures(request: HttpRequest, memo_id: MemoId) -> SignatureListOut:
     memo = policy.get_memo(person, memo_id)
     lines = queries.signatures_seen_by(person, memo)
     return SignatureListOut(count=len(lines), signatures=[SignatureOut(**vars(line)) for line in lines])
+
+
+@router.get("/{memo_id}/receipt", response={200: dict[str, Any], **ERRORS}, summary="My filing receipt")
+def receipt(request: HttpRequest, memo_id: MemoId) -> dict[str, Any]:
+    """The caller's filing receipt (drafters and signers only; 404 for anyone else).
+    Verify it offline with `dissent verifyreceipt FILE`."""
+    memo = policy.get_memo(person_of(request), memo_id, action=Action.RECEIPT)
+    return receipts.filing_receipt(memo.pk)
 
 
 @router.post(

@@ -1,5 +1,6 @@
 """The append-only record of everything that happens in the channel."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -49,6 +50,9 @@ class Event(models.Model):
     created_at = models.DateTimeField(_("time"), db_index=True)
     payload = models.JSONField(_("payload"), default=dict)
     payload_sha256 = models.CharField(_("payload SHA-256"), max_length=64)
+    #: The whole event as canonical JSON (events/canonical.py, docs/events.md): the bytes
+    #: the tamper-evident log hashes as this event's leaf. Written once, never changed.
+    record = models.TextField(_("canonical record"))
 
     class Meta:
         ordering = ["id"]
@@ -66,3 +70,30 @@ class Event(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("events are append-only")
+
+    def canonical_fields(self) -> dict[str, Any]:
+        """What the record says, rebuilt from the columns (verifylog compares the two)."""
+        return {
+            "v": 1,
+            "kind": self.kind,
+            "actor": self.actor_id,
+            "object": {"type": self.object_type, "id": self.object_id},
+            "at": timestamp(self.created_at),
+            "payload": self.payload,
+            "payload_sha256": self.payload_sha256,
+        }
+
+
+class PendingEvent(models.Model):
+    """The sequencer's queue: an event waiting to be integrated into the log. Written in
+    the same transaction as the event; deleted by the sequencer when it integrates it."""
+
+    event = models.OneToOneField(Event, primary_key=True, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"pending event {self.pk}"
+
+
+def timestamp(moment: datetime) -> str:
+    """UTC, microseconds, 'Z': one spelling of a time in every record."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING, Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from .canonical import canonical_sha256
-from .models import Event, EventKind
+from .canonical import canonical_json, canonical_sha256
+from .models import Event, EventKind, PendingEvent
 
 if TYPE_CHECKING:
     from dissent.org.models import Person
@@ -19,7 +19,7 @@ def record_event(
     event exists exactly when the change it records does."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must be called inside the action's transaction")
-    return Event.objects.create(
+    event = Event(
         kind=kind,
         actor=actor,
         object_type=str(subject._meta.model_name),
@@ -28,3 +28,7 @@ def record_event(
         payload=payload,
         payload_sha256=canonical_sha256(payload),
     )
+    event.record = canonical_json(event.canonical_fields()).decode()
+    event.save()
+    PendingEvent.objects.create(event=event)
+    return event

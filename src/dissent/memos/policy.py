@@ -35,6 +35,7 @@ class Action(StrEnum):
     CLOSE = "close"
     WITHDRAW = "withdraw"
     ADD_ADDENDUM = "add_addendum"
+    RECEIPT = "receipt"
 
 
 class Standing(StrEnum):
@@ -86,7 +87,11 @@ RULES: dict[Action, Rule] = {
     Action.ADD_ADDENDUM: Rule(
         frozenset({Standing.DRAFTER}), frozenset({MemoState.FILED, MemoState.ACKNOWLEDGED, MemoState.REPLIED})
     ),
+    Action.RECEIPT: Rule(frozenset({Standing.DRAFTER, Standing.SIGNER}), _FILED),
 }
+
+#: Actions whose refusal must not even reveal that there is something to refuse.
+_HIDDEN_WHEN_REFUSED = frozenset({Action.RECEIPT})
 
 
 def _state_message(action: Action) -> str:
@@ -102,6 +107,7 @@ def _state_message(action: Action) -> str:
         Action.CLOSE: _("A memo must be replied to before it is closed."),
         Action.WITHDRAW: _("A filed memo cannot be withdrawn."),
         Action.ADD_ADDENDUM: _("Addenda can be added to a filed memo until it is closed."),
+        Action.RECEIPT: _("A receipt exists once the memo has been filed."),
     }
     return messages[action]
 
@@ -119,6 +125,7 @@ def _who_message(action: Action) -> str:
         Action.CLOSE: _("Only the channel's custodians can close a memo."),
         Action.WITHDRAW: _("Only the memo's drafters can withdraw it."),
         Action.ADD_ADDENDUM: _("Only the memo's drafters can add an addendum."),
+        Action.RECEIPT: _("No receipt for you here."),
     }
     return messages[action]
 
@@ -230,6 +237,8 @@ def require(person: Person, action: Action, memo: Memo) -> None:
         raise NotAllowed(_("Auditors see a memo's record and counts, not its text."))
     rule = RULES[action]
     if not mine & rule.who:
+        if action in _HIDDEN_WHEN_REFUSED:
+            raise NotFound(_("No such receipt."))
         raise NotAllowed(_who_message(action))
     if memo.state not in rule.states:
         raise InvalidState(_state_message(action))

@@ -3,18 +3,19 @@ are fetched only through the policy (policy.get_memo), never from the model mana
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from dissent.errors import InvalidInput
+from dissent.errors import DissentError, InvalidInput
+from dissent.log import receipts
 from dissent.org.models import Person
 
 from . import actions, policy, queries
 from .content import render_markdown
 from .forms import AddendumForm, InviteForm, MemoForm, SignForm, TransitionForm
-from .models import MemoState
+from .models import Memo, MemoState
 from .policy import Action
 from .visibility import who_can_see
 
@@ -104,6 +105,7 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
         "addendum_form": AddendumForm(),
         "who_can_see": who_can_see(memo),
         "body_max": settings.MEMO_BODY_MAX_CHARS,
+        "receipt": _receipt_summary(person, memo),
     }
     return render(request, "memos/memo_detail.html", context)
 
@@ -182,6 +184,24 @@ def memo_addendum(request: HttpRequest, memo_id: int) -> HttpResponse:
     actions.add_addendum(memo, person, body=form.cleaned_data["body"])
     messages.success(request, _("Addendum added. The filed text is unchanged."))
     return _back(memo.pk)
+
+
+@require_GET
+def memo_receipt(request: HttpRequest, memo_id: int) -> HttpResponse:
+    """Download my filing receipt as JSON (drafters and signers of a filed memo only)."""
+    memo = policy.get_memo(_person(request), memo_id, action=Action.RECEIPT)
+    response = JsonResponse(receipts.filing_receipt(memo.pk), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="receipt-memo-{memo.pk}.json"'
+    return response
+
+
+def _receipt_summary(person: Person, memo: Memo) -> dict[str, object] | None:
+    if not policy.can(person, Action.RECEIPT, memo):
+        return None
+    try:
+        return receipts.receipt_summary(memo.pk)
+    except DissentError:
+        return {"pending": True}
 
 
 @require_GET

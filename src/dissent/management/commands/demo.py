@@ -1,4 +1,5 @@
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -7,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from dissent.demo import DemoAccount, seed
+from dissent.log.sequencer import integrate_pending, run_forever
 from dissent.org.models import Person
 
 
@@ -36,7 +38,11 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps([vars(a) for a in accounts]))
         else:
             self._print_accounts(accounts, options["addr"])
+        while integrate_pending() is not None:
+            pass  # the demo starts with every event in a signed tree head
         if not options["no_serve"]:
+            # The embedded default: the worker runs inside the demo process.
+            threading.Thread(target=run_forever, name="worker", daemon=True).start()
             call_command("runserver", options["addr"], use_reloader=False)
 
     def _print_accounts(self, accounts: list[DemoAccount], addr: str) -> None:

@@ -1,0 +1,37 @@
+"""The log's Ed25519 signing key: LOG_SIGNING_KEY (or LOG_SIGNING_KEY_FILE), base64 of the
+32-byte seed; with neither, one is generated once into var/log_signing_key (mode 0600)."""
+
+import base64
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+from django.conf import settings
+
+
+@cache
+def signing_key() -> Ed25519PrivateKey:
+    configured = settings.LOG_SIGNING_KEY
+    if not configured:
+        key_file = Path(settings.VAR_DIR) / "log_signing_key"
+        if not key_file.exists():
+            seed = Ed25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+            key_file.touch(mode=0o600)
+            key_file.write_text(base64.b64encode(seed).decode())
+        configured = key_file.read_text().strip()
+    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(configured))
+
+
+def public_key_bytes() -> bytes:
+    return signing_key().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def key_id(public_key: bytes | None = None) -> str:
+    """The key's fingerprint: SHA-256 of the raw 32-byte public key, in hex."""
+    return hashlib.sha256(public_key if public_key is not None else public_key_bytes()).hexdigest()
+
+
+def load_public_key(raw: bytes) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(raw)

@@ -1,0 +1,67 @@
+"""The sequencer: integrates queued events into the Merkle tree and signs a tree head.
+
+Run by the worker (`dissent worker`, or inside `dissent demo`) every second or so. Any
+number of workers may run it at once: each batch happens under a row lock on the single
+LogState row, so indices are assigned by one transaction at a time, consecutively, with
+no gaps, and an event is integrated exactly once (LogEntry.event is unique too).
+"""
+
+import time
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from dissent.events.models import Event, PendingEvent
+
+from . import keys, merkle, treehead
+from .models import LogEntry, LogNode, LogState, TreeHead
+from .store import DatabaseNodes
+
+
+def integrate_pending(batch_size: int | None = None) -> TreeHead | None:
+    """Integrate up to `batch_size` queued events, oldest first, and publish a signed tree
+    head for the new size. Returns it, or None when nothing was queued."""
+    limit = batch_size or settings.LOG_BATCH_SIZE
+    with transaction.atomic():
+        state = LogState.objects.select_for_update().get(pk=1)
+        queued = list(PendingEvent.objects.order_by("event_id").values_list("event_id", flat=True)[:limit])
+        if not queued:
+            return None
+        records = Event.objects.filter(pk__in=queued).order_by("pk").values_list("pk", "record")
+        frontier = merkle.Frontier.load(DatabaseNodes(), state.size)
+        now = timezone.now()
+        entries: list[LogEntry] = []
+        nodes: list[LogNode] = []
+        for event_id, record in records:
+            entries.append(LogEntry(index=frontier.size, event_id=event_id, sequenced_at=now))
+            nodes.extend(
+                LogNode(level=level, index=index, hash=digest)
+                for level, index, digest in frontier.append(merkle.leaf_hash(record.encode()))
+            )
+        LogEntry.objects.bulk_create(entries, batch_size=2000)
+        LogNode.objects.bulk_create(nodes, batch_size=2000)
+        PendingEvent.objects.filter(event_id__in=queued).delete()
+        state.size, state.root = frontier.size, frontier.root()
+        state.save(update_fields=["size", "root"])
+        return publish_tree_head(state.size, state.root, now)
+
+
+def publish_tree_head(size: int, root: bytes, moment: datetime) -> TreeHead:
+    timestamp_ms = int(moment.timestamp() * 1000)
+    key_id = keys.key_id()
+    signature = keys.signing_key().sign(treehead.signed_bytes(size, root, timestamp_ms, key_id))
+    return TreeHead.objects.create(
+        size=size, root=root, timestamp_ms=timestamp_ms, signature=signature, key_id=key_id
+    )
+
+
+def run_forever(*, interval: float = 1.0, stop_after: float | None = None) -> None:
+    """Integrate whatever is queued, then sleep; `interval` must stay well under the
+    promised maximum merge delay (LOG_MAX_MERGE_DELAY)."""
+    started = time.monotonic()
+    while stop_after is None or time.monotonic() - started < stop_after:
+        while integrate_pending() is not None:
+            pass
+        time.sleep(interval)

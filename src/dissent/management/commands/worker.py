@@ -1,0 +1,16 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from dissent.log.sequencer import run_forever
+
+
+class Command(BaseCommand):
+    help = "Run the background worker: the log sequencer (and, as they land, reminders and notifications)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between sequencing rounds.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.stdout.write(f"worker: sequencing the log every {options['interval']} s")
+        run_forever(interval=options["interval"])
