@@ -10,7 +10,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between sequencing rounds.")
+        parser.add_argument("--stop-after", type=float, default=None, help="Stop after this many seconds.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"worker: sequencing the log every {options['interval']} s")
-        run_forever(interval=options["interval"])
+        run_forever(interval=options["interval"], stop_after=options["stop_after"])
