@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, include, path
 
 from dissent.api.api import api
+from dissent.log import views as log_views
 from dissent.memos import views as memo_views
 from dissent.web import views as web_views
 
@@ -25,6 +26,7 @@ urlpatterns = [
     path("memos/", include("dissent.memos.urls")),
     path("queue/", memo_views.custodian_queue, name="queue"),
     path("inbox/", memo_views.inbox, name="inbox"),
+    path("log/", log_views.log_overview, name="log"),
     path("api/v1/", _api_urls()),
     path("admin/", admin.site.urls),
 ]

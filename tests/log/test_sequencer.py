@@ -12,7 +12,7 @@ from dissent.log.sequencer import integrate_pending
 from dissent.log.store import DatabaseNodes
 from dissent.memos.models import MemoState, Visibility
 
-from ..conftest import Cast
+from ..conftest import Cast, signed_in
 from ..factories import make_memo
 
 
@@ -139,3 +139,17 @@ def test_an_event_neither_logged_nor_queued_is_found(cast: Cast) -> None:
     sql("DELETE FROM events_pendingevent")
 
     assert "neither in the log nor queued" in verifylog_failure()
+
+
+def test_the_log_page_shows_size_latest_head_delay_and_verification(cast: Cast) -> None:
+    logged_memo(cast)
+    call_command("verifylog")
+    head = TreeHead.objects.order_by("-size").first()
+    assert head is not None
+
+    html = signed_in(cast.audrey).get("/log/").content.decode()
+
+    assert f'<dd class="log-size">{head.size}</dd>' in html
+    assert bytes(head.root).hex() in html
+    assert "Observed merge delay" in html
+    assert "passed" in html

@@ -6,9 +6,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from dissent.errors import InvalidInput, NotFound
+from dissent.events.models import PendingEvent
 
 from . import keys, merkle
-from .models import LogNode, LogState, TreeHead
+from .models import LogEntry, LogNode, LogState, TreeHead
 from .receipts import tree_head_json
 from .store import DatabaseNodes
 from .treehead import TreeHeadJSON
@@ -56,3 +57,25 @@ def inclusion(leaf: bytes, tree_size: int) -> dict[str, Any]:
         raise NotFound(_("No such leaf in the log of that size."))
     proof = merkle.inclusion_proof(DatabaseNodes(), index, tree_size)
     return {"leaf_index": index, "tree_size": tree_size, "proof": [node.hex() for node in proof]}
+
+
+def merge_delays(last: int = 1000) -> list[float]:
+    """Seconds from each of the `last` integrated events' creation to its integration."""
+    rows = LogEntry.objects.order_by("-index").values_list("sequenced_at", "event__created_at")[:last]
+    return sorted((sequenced - created).total_seconds() for sequenced, created in rows)
+
+
+def overview() -> dict[str, Any]:
+    """What the log page shows: size, latest head, observed merge delay, last verification."""
+    state = LogState.objects.get(pk=1)
+    delays = merge_delays()
+    return {
+        "state": state,
+        "latest": TreeHead.objects.order_by("-size").first(),
+        "recent": list(TreeHead.objects.order_by("-size")[:20]),
+        "pending": PendingEvent.objects.count(),
+        "delay_max": delays[-1] if delays else None,
+        "delay_median": delays[len(delays) // 2] if delays else None,
+        "delay_sample": len(delays),
+        "key_id": keys.key_id(),
+    }
