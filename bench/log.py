@@ -1,0 +1,175 @@
+"""Benchmark of the tamper-evident log (issue: tamper-evident channel log).
+
+Creates N events (default 1,000,000) in a fresh database, then measures:
+- integration: events/s through the real sequencer (`integrate_pending`, batch size as set);
+- inclusion proofs at N leaves: p50/p99 over random leaves, proof built from stored nodes;
+- consistency proofs between random sizes m < N: p50/p99;
+- full verification (`verify_log`, as `dissent verifylog` runs it): leaves/s, with and
+  without the per-event column check;
+- the raw hashlib SHA-256 rate on this machine, in the same run, on inputs the size of the
+  average leaf record (and 65-byte interior-node inputs), for comparison.
+
+Run: .venv/bin/python bench/log.py [--events 1000000] [--database-url postgresql://postgres@127.0.0.1:5432/dissent_bench_log]
+     (SQLite: --database-url sqlite:////tmp/bench-log.sqlite3)
+"""
+
+import argparse
+import hashlib
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/dissent_bench_log")
+    parser.add_argument("--batch", type=int, default=10_000, help="sequencer batch size")
+    parser.add_argument("--proofs", type=int, default=2_000, help="proofs timed of each kind")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    return parser.parse_args()
+
+
+def fresh_database(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        for suffix in ["", "-wal", "-shm"]:
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        return
+    import psycopg
+
+    admin, name = url.rsplit("/", 1)
+    with psycopg.connect(admin + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        return
+    import psycopg
+
+    admin, name = url.rsplit("/", 1)
+    with psycopg.connect(admin + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def quantiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def raw_hash_rate(sample: bytes, seconds: float = 1.0) -> float:
+    """hashlib.sha256(x).digest() calls per second on inputs like `sample`."""
+    sha256 = hashlib.sha256
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        for _ in range(10_000):
+            sha256(sample).digest()
+        count += 10_000
+    return count / (time.perf_counter() - started)
+
+
+def make_events(count: int) -> None:
+    """Events as the app writes them (canonical records, queued), inserted in bulk."""
+    from dissent.events.canonical import canonical_json, canonical_sha256
+    from dissent.events.models import Event, EventKind, PendingEvent
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    chunk = 20_000
+    for offset in range(0, count, chunk):
+        events = []
+        for i in range(offset, min(count, offset + chunk)):
+            payload = {"memo": i // 50, "signature": i, "visibility": "named"}
+            event = Event(
+                kind=EventKind.MEMO_SIGNED, actor_id=None, object_type="memo", object_id=i // 50,
+                created_at=start + timedelta(milliseconds=i), payload=payload,
+                payload_sha256=canonical_sha256(payload),
+            )  # fmt: skip
+            event.record = canonical_json(event.canonical_fields()).decode()
+            events.append(event)
+        created = Event.objects.bulk_create(events, batch_size=5000)
+        PendingEvent.objects.bulk_create([PendingEvent(event_id=e.pk) for e in created], batch_size=5000)
+
+
+def main() -> None:
+    args = parse()
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DISSENT_VAR_DIR", tempfile.mkdtemp(prefix="bench-log-"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dissent.settings")
+    fresh_database(args.database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from dissent.events.models import Event
+    from dissent.log import merkle
+    from dissent.log.audit import verify_log
+    from dissent.log.sequencer import integrate_pending
+    from dissent.log.store import DatabaseNodes
+
+    call_command("migrate", verbosity=0)
+    print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python {sys.version.split()[0]}")
+    print(f"database: {connection.vendor} {connection.cursor().connection.info.server_version if connection.vendor == 'postgresql' else ''}")
+    began = time.perf_counter()
+    make_events(args.events)
+    print(f"setup: {args.events:,} events created in {time.perf_counter() - began:.1f} s (not measured)")
+
+    began = time.perf_counter()
+    while integrate_pending(batch_size=args.batch) is not None:
+        pass
+    elapsed = time.perf_counter() - began
+    print(f"integration: {args.events:,} events in {elapsed:.1f} s = {args.events / elapsed:,.0f} events/s (goal >= 20,000)")
+
+    size, reader, rng = args.events, DatabaseNodes(), random.Random(7)
+    root = merkle.root(reader, size)
+    times = []
+    for _ in range(args.proofs):
+        index = rng.randrange(size)
+        t = time.perf_counter()
+        proof = merkle.inclusion_proof(reader, index, size)
+        times.append((time.perf_counter() - t) * 1000)
+        assert len(proof) <= 64
+    p50, p99 = quantiles(times)
+    print(f"inclusion proof at {size:,} leaves: p50 {p50:.3f} ms, p99 {p99:.3f} ms (goal p99 < 1 ms)")
+    leaf = bytes(reader.get_nodes([(0, 12345 % size)])[(0, 12345 % size)])
+    assert merkle.verify_inclusion(leaf, 12345 % size, size, merkle.inclusion_proof(reader, 12345 % size, size), root)
+    times = []
+    for _ in range(args.proofs):
+        old = rng.randrange(1, size)
+        t = time.perf_counter()
+        merkle.consistency_proof(reader, old, size)
+        times.append((time.perf_counter() - t) * 1000)
+    p50, p99 = quantiles(times)
+    print(f"consistency proof m < {size:,}: p50 {p50:.3f} ms, p99 {p99:.3f} ms")
+
+    average_record = Event.objects.order_by("pk").values_list("record", flat=True).first() or ""
+    sample = b"\x00" + average_record.encode()
+    for check_columns in (False, True):
+        t = time.perf_counter()
+        verdict = verify_log(record_outcome=False, check_columns=check_columns)
+        elapsed = time.perf_counter() - t
+        assert verdict.ok, verdict.message
+        label = "verifylog (leaves, tree heads, signatures + event fields)" if check_columns else "verifylog --skip-columns (leaves, tree heads, signatures)"
+        print(f"{label}: {size / elapsed:,.0f} leaves/s ({elapsed:.1f} s)")
+    leaf_rate = raw_hash_rate(sample)
+    node_rate = raw_hash_rate(b"\x01" + bytes(64))
+    # A leaf costs one leaf hash plus, on average, one interior-node hash.
+    per_leaf = 1 / (1 / leaf_rate + 1 / node_rate)
+    print(f"raw hashlib SHA-256: {leaf_rate:,.0f} hashes/s on {len(sample)}-byte leaf inputs, {node_rate:,.0f}/s on 65-byte node inputs")
+    print(f"  = {per_leaf:,.0f} leaves/s if verification did nothing but the two hashes a leaf needs")
+    if not args.keep:
+        connection.close()
+        drop_database(args.database_url)
+
+
+if __name__ == "__main__":
+    main()
