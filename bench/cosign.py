@@ -1,17 +1,16 @@
 """Co-signing throughput and latency, end to end, against a real server and PostgreSQL.
 
-What it measures: how many signatures per second `dissent serve` (gunicorn, gthread) stores
-when --clients signed-in members co-sign open memos at once over HTTP, each through
-POST /api/v1/memos/{id}/signatures with session auth and CSRF, and the client-side latency
-of those requests (p50/p95/p99/max over every request, computed with
-statistics.quantiles(n=100, method="inclusive")). Each client is a closed loop: it sends
-its next request when the previous one has answered.
+Measures how many signatures per second `dissent serve` (gunicorn, gthread) stores while
+--clients signed-in members co-sign open memos at once through POST
+/api/v1/memos/{id}/signatures (session cookie + CSRF header), and the client-side latency of
+every request (p50/p95/p99 by statistics.quantiles(n=100, method="inclusive"), and max).
+Each client is a closed loop: it sends its next request once the previous one has answered.
 
-How: create a fresh database, migrate, seed people and open memos (child process with
-Django), start the server, sign every client in through the login page, co-sign for
---seconds, stop the server, then check the database against the responses. The goal is
->= 300 signatures/s with p99 < 200 ms; missing it is reported, not an error. The exit
-status is 1 if a correctness check fails or any request got a 5xx or no answer.
+Steps: fresh database, migrate, seed people and open memos (a child process with Django),
+start the server, sign every client in through the login page, co-sign for --seconds, stop
+the server, check the database against the responses. The goal (>= 300 signatures/s with
+p99 < 200 ms) is reported, not enforced; the exit status is 1 if a check fails, including
+any 5xx or unanswered request.
 
 Run:  .venv/bin/python bench/cosign.py [--clients 50] [--seconds 20] [--memos 300]
         [--workers 2] [--threads 4] [--port 8765] [--json] [--keep]
@@ -20,6 +19,7 @@ Run:  .venv/bin/python bench/cosign.py [--clients 50] [--seconds 20] [--memos 30
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -45,6 +45,7 @@ PASSWORD = "bench password, long enough"
 GOAL_RATE = 300.0  # signatures per second
 GOAL_P99_MS = 200.0
 PROTECTED_SHARE = 0.2
+DISSENT = str(Path(sys.executable).parent / "dissent")  # the project's console command
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Sample:
     status: int  # 0 when no HTTP answer arrived (connection error, timeout)
     seconds: float
     signature_id: int | None
+    error: str = ""  # the httpx exception's name when status is 0
 
 
 def parse_args() -> argparse.Namespace:
@@ -86,11 +88,9 @@ def seed(clients: int, memo_count: int) -> None:
     hashed = make_password(PASSWORD)
     members = [f"member{i:04d}" for i in range(clients)]
     with transaction.atomic():  # one commit instead of thousands
-        Person.objects.bulk_create(
-            [Person(username=name, first_name=name.title(), last_name="Bench", password=hashed) for name in members]
-        )
-        Person.objects.create(username="principal", last_name="Principal", role=Role.PRINCIPAL, password=hashed)
-        drafter = Person.objects.create(username="drafter", last_name="Drafter", password=hashed)
+        Person.objects.bulk_create([Person(username=u, last_name="Bench", password=hashed) for u in members])
+        Person.objects.create(username="principal", role=Role.PRINCIPAL, password=hashed)
+        drafter = Person.objects.create(username="drafter", password=hashed)
         for n in range(memo_count):
             memo = actions.create_memo(
                 drafter,
@@ -121,12 +121,10 @@ def recreate_database(database_url: str, *, drop_only: bool = False) -> None:
 
 
 def start_server(args: argparse.Namespace, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    dissent = str(Path(sys.executable).parent / "dissent")
-    command = [dissent, "serve", "--workers", str(args.workers), "--threads", str(args.threads)]
+    command = [DISSENT, "serve", "--workers", str(args.workers), "--threads", str(args.threads)]
+    command += ["--bind", f"127.0.0.1:{args.port}"]
     with log.open("wb") as out:  # the child keeps its own copy of the file descriptor
-        return subprocess.Popen(
-            [*command, "--bind", f"127.0.0.1:{args.port}"], env=env, stdout=out, stderr=out, start_new_session=True
-        )
+        return subprocess.Popen(command, env=env, stdout=out, stderr=out, start_new_session=True)
 
 
 def wait_until_up(server: subprocess.Popen[bytes], base: str, log: Path, timeout: float = 60.0) -> None:
@@ -146,60 +144,64 @@ def wait_until_up(server: subprocess.Popen[bytes], base: str, log: Path, timeout
 def stop_server(server: subprocess.Popen[bytes]) -> None:
     """SIGTERM the whole process group (arbiter and workers), SIGKILL if it lingers."""
     for sig, wait in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 5.0)):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(server.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             server.wait(timeout=wait)
             return
-        except subprocess.TimeoutExpired:
-            continue
 
 
-async def sign_in(client: httpx.AsyncClient, username: str, gate: asyncio.Semaphore) -> None:
-    """Through the real login page. Password hashing (PBKDF2, ~0.6 s of CPU) is slow by
-    design, so only a few sign-ins run at once and they get a generous timeout."""
-    async with gate:
+async def sign_in(base: str, username: str, gate: asyncio.Semaphore) -> httpx.Cookies:
+    """Through the real login page; returns the session and CSRF cookies. Password hashing
+    (PBKDF2, ~0.6 s of CPU) is slow by design, so only a few sign-ins run at once."""
+    async with gate, httpx.AsyncClient(base_url=base, timeout=120.0) as client:
         await client.get("/accounts/login/")
-        form = {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": client.cookies["csrftoken"]}
-        response = await client.post("/accounts/login/", data=form, timeout=120.0)
-    if response.status_code != 302:
-        raise RuntimeError(f"sign-in of {username} answered {response.status_code}")
+        token = client.cookies["csrftoken"]
+        form = {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}
+        response = await client.post("/accounts/login/", data=form)
+        if response.status_code != 302:
+            raise RuntimeError(f"sign-in of {username} answered {response.status_code}")
+        return client.cookies
 
 
-async def cosign(client: httpx.AsyncClient, memo_ids: list[int], deadline: float, samples: list[Sample]) -> bool:
-    """Sign memos in a shuffled order until the deadline. True if the memos ran out first."""
+async def cosign(client: httpx.AsyncClient, memo_ids: list[int], deadline: float, out: list[Sample]) -> int:
+    """Sign memos in a shuffled order until the deadline; returns how many requests it sent."""
     order = random.sample(memo_ids, len(memo_ids))
     headers = {"X-CSRFToken": client.cookies["csrftoken"], "Referer": str(client.base_url)}
+    sent = 0
     for memo_id in order:
         if time.perf_counter() >= deadline:
-            return False
+            break
+        sent += 1
         body = {"visibility": "protected" if random.random() < PROTECTED_SHARE else "named"}
         started = time.perf_counter()
         try:
             response = await client.post(f"/api/v1/memos/{memo_id}/signatures", json=body, headers=headers)
-        except httpx.HTTPError:
-            samples.append(Sample(0, time.perf_counter() - started, None))
+        except httpx.HTTPError as exc:
+            out.append(Sample(0, time.perf_counter() - started, None, type(exc).__name__))
             continue
         elapsed = time.perf_counter() - started
         signature_id = response.json()["id"] if response.status_code == 201 else None
-        samples.append(Sample(response.status_code, elapsed, signature_id))
-    return True
+        out.append(Sample(response.status_code, elapsed, signature_id))
+    return sent
 
 
-async def run_load(args: argparse.Namespace, base: str, memo_ids: list[int]) -> tuple[list[Sample], float, int]:
-    """Sign everyone in, then co-sign. Returns (samples, elapsed seconds, clients that ran out)."""
+async def run_load(
+    args: argparse.Namespace, base: str, memos: list[int]
+) -> tuple[list[Sample], float, float, list[int]]:
+    """Sign everyone in, then co-sign. Returns (samples, elapsed seconds, CPU seconds this
+    process used meanwhile, requests sent by each client)."""
+    gate = asyncio.Semaphore(max(2, len(os.sched_getaffinity(0))))
+    jars = await asyncio.gather(*(sign_in(base, f"member{i:04d}", gate) for i in range(args.clients)))
+    # New clients, so that no request goes out on a connection the server has closed as idle
+    # (gunicorn's keep-alive is 2 s) while the other clients were still signing in.
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    clients = [httpx.AsyncClient(base_url=base, timeout=30.0, limits=limits) for _ in range(args.clients)]
+    clients = [httpx.AsyncClient(base_url=base, cookies=jar, timeout=30.0, limits=limits) for jar in jars]
     try:
-        gate = asyncio.Semaphore(max(2, len(os.sched_getaffinity(0))))
-        await asyncio.gather(*(sign_in(c, f"member{i:04d}", gate) for i, c in enumerate(clients)))
         samples: list[Sample] = []
-        started = time.perf_counter()
-        deadline = started + args.seconds
-        ran_out = await asyncio.gather(*(cosign(c, memo_ids, deadline, samples) for c in clients))
-        return samples, time.perf_counter() - started, sum(ran_out)
+        started, cpu = time.perf_counter(), time.process_time()
+        sent = await asyncio.gather(*(cosign(c, memos, started + args.seconds, samples) for c in clients))
+        return samples, time.perf_counter() - started, time.process_time() - cpu, sent
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
 
@@ -209,7 +211,8 @@ def verify(database_url: str, samples: list[Sample]) -> dict[str, bool]:
     with psycopg.connect(database_url) as conn:
         stored = {row[0] for row in conn.execute("SELECT id FROM memos_signature")}
         pairs = conn.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM memos_signature GROUP BY memo_id, person_id HAVING count(*) > 1) d"
+            "SELECT count(*) FROM (SELECT 1 FROM memos_signature"
+            " GROUP BY memo_id, person_id HAVING count(*) > 1) AS twice"
         ).fetchone()
         events = conn.execute("SELECT count(*) FROM events_event WHERE kind = 'memo.signed'").fetchone()
     return {
@@ -224,57 +227,64 @@ def verify(database_url: str, samples: list[Sample]) -> dict[str, bool]:
 def machine(database_url: str) -> dict[str, object]:
     cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
     models = [line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")]
-    with psycopg.connect(database_url) as conn:
+    with psycopg.connect(admin_conninfo(database_url)[0]) as conn:
         row = conn.execute("SHOW server_version").fetchone()
     return {
         "nproc": len(os.sched_getaffinity(0)),
         "cpu": models[0] if models else platform.processor(),
         "python": platform.python_version(),
         "postgresql": row[0] if row else "?",
+        "loadavg_1m_at_start": round(os.getloadavg()[0], 2),  # other work on the box skews the figures
     }
 
 
-def figures(samples: list[Sample], elapsed: float) -> dict[str, object]:
+def figures(samples: list[Sample], elapsed: float, client_cpu: float, sent: list[int]) -> dict[str, object]:
+    """Throughput and latency. Percentiles: statistics.quantiles(n=100, method="inclusive")."""
     ms = sorted(s.seconds * 1000 for s in samples)
     cuts = statistics.quantiles(ms, n=100, method="inclusive") if len(ms) > 1 else ms * 99
     successes = sum(s.status == 201 for s in samples)
-    rate = successes / elapsed if elapsed else 0.0
+    others = sorted(Counter(s.error or str(s.status) for s in samples if s.status != 201).items())
+    rate = successes / elapsed
     return {
         "requests": len(samples),
         "successes": successes,
-        "non_201_by_status": {str(k): v for k, v in sorted(Counter(s.status for s in samples).items()) if k != 201},
+        "per_client_min_median_max": [min(sent), statistics.median(sent), max(sent)],
+        "non_201_by_status": dict(others),
         "elapsed_s": round(elapsed, 3),
+        "client_cpu_s": round(client_cpu, 2),
         "signatures_per_s": round(rate, 1),
-        "p50_ms": round(cuts[49], 1) if cuts else None,
-        "p95_ms": round(cuts[94], 1) if cuts else None,
-        "p99_ms": round(cuts[98], 1) if cuts else None,
-        "max_ms": round(ms[-1], 1) if ms else None,
-        "goal_met": bool(cuts) and rate >= GOAL_RATE and cuts[98] < GOAL_P99_MS,
+        **{f"p{p}_ms": round(cuts[p - 1], 1) for p in (50, 95, 99)},
+        "max_ms": round(ms[-1], 1),
+        "goal_met": rate >= GOAL_RATE and cuts[98] < GOAL_P99_MS,
     }
 
 
-def report(args: argparse.Namespace, box: dict[str, object], result: dict[str, object], ran_out: int) -> None:
-    print("\n== co-sign benchmark ==")
-    print(f"machine:    {box['nproc']} CPUs, {box['cpu']}; Python {box['python']}; PostgreSQL {box['postgresql']}")
+def report(args: argparse.Namespace, box: dict[str, object], r: dict[str, object], sent: list[int]) -> None:
+    spread = f"{min(sent)}/{statistics.median(sent):g}/{max(sent)}"
+    ran_out = sum(n == args.memos for n in sent)
+    goal = "MET" if r["goal_met"] else "NOT MET"
     print(
-        f"parameters: clients={args.clients} seconds={args.seconds:g} memos={args.memos} "
-        f"workers={args.workers} threads={args.threads} (server, client and database share this machine)"
+        "\n== co-sign benchmark ==\n"
+        f"machine:    {box['nproc']} CPUs, {box['cpu']}; Python {box['python']};"
+        f" PostgreSQL {box['postgresql']}\n"
+        f"load:       1-minute load average {box['loadavg_1m_at_start']} when the benchmark started\n"
+        f"parameters: clients={args.clients} seconds={args.seconds:g} memos={args.memos}"
+        f" workers={args.workers} threads={args.threads} (server, client and database share this machine)\n"
+        f"requests:   {r['requests']} in {r['elapsed_s']} s; 201: {r['successes']};"
+        f" per client min/median/max {spread}; the load generator used {r['client_cpu_s']} CPU-s\n"
+        f"non-201:    {r['non_201_by_status'] or 'none'} (an exception name: no HTTP answer)\n"
+        f"throughput: {r['signatures_per_s']} signatures/s (201s / elapsed)\n"
+        f"latency:    p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms"
+        " (all requests; statistics.quantiles n=100, inclusive)\n"
+        f"goal:       >= {GOAL_RATE:g} signatures/s with p99 < {GOAL_P99_MS:g} ms: {goal}"
     )
-    print(f"requests:   {result['requests']} in {result['elapsed_s']} s; 201: {result['successes']}")
-    print(f"non-201:    {result['non_201_by_status'] or 'none'}  (status 0 = no answer)")
-    print(f"throughput: {result['signatures_per_s']} signatures/s (201s / elapsed)")
-    print(
-        f"latency:    p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, "
-        f"max {result['max_ms']} ms (all requests; statistics.quantiles n=100, inclusive)"
-    )
-    goal = "MET" if result["goal_met"] else "NOT MET"
-    print(f"goal:       >= {GOAL_RATE:g} signatures/s with p99 < {GOAL_P99_MS:g} ms: {goal}")
     if ran_out:
         print(f"warning:    {ran_out} client(s) ran out of memos before time was up; raise --memos")
 
 
 def main() -> int:
     args = parse_args()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # like Ctrl-C: `finally` cleans up
     if args.seed_only:
         seed(args.clients, args.memos)
         return 0
@@ -291,24 +301,26 @@ def main() -> int:
     base = f"http://127.0.0.1:{args.port}"
     server: subprocess.Popen[bytes] | None = None
     try:
+        box = machine(args.database_url)
         recreate_database(args.database_url)
         print(f"database {admin_conninfo(args.database_url)[1]} created; migrating", flush=True)
-        subprocess.run([str(Path(sys.executable).parent / "dissent"), "migrate", "-v", "0"], env=env, check=True)
+        subprocess.run([DISSENT, "migrate", "-v", "0"], env=env, check=True)
         print(f"seeding {args.clients} members and {args.memos} open memos", flush=True)
-        seeding = [sys.executable, __file__, "--seed-only", "--clients", str(args.clients), "--memos", str(args.memos)]
-        subprocess.run(seeding, env=env, check=True)
+        seeding = ["--seed-only", "--clients", str(args.clients), "--memos", str(args.memos)]
+        subprocess.run([sys.executable, __file__, *seeding], env=env, check=True)
         with psycopg.connect(args.database_url) as conn:
             memo_ids = [row[0] for row in conn.execute("SELECT id FROM memos_memo WHERE state = 'open'")]
         server = start_server(args, env, var_dir / "server.log")
         wait_until_up(server, base, var_dir / "server.log")
-        print(f"server up on {base}; signing in {args.clients} clients, then co-signing for {args.seconds:g}s")
-        samples, elapsed, ran_out = asyncio.run(run_load(args, base, memo_ids))
+        print(f"server up on {base}; signing in {args.clients} clients, co-signing for {args.seconds:g}s")
+        samples, elapsed, client_cpu, sent = asyncio.run(run_load(args, base, memo_ids))
         stop_server(server)
         server = None
+        if not samples:
+            raise RuntimeError("no co-signing request was made")
         checks = verify(args.database_url, samples)
-        result = figures(samples, elapsed)
-        box = machine(args.database_url)
-        report(args, box, result, ran_out)
+        result = figures(samples, elapsed, client_cpu, sent)
+        report(args, box, result, sent)
         for name, passed in checks.items():
             print(f"{'PASS' if passed else 'FAIL'}  {name}")
         if args.json:
@@ -326,4 +338,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit("interrupted (server stopped, database dropped unless --keep)")

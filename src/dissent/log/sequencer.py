@@ -16,8 +16,8 @@ from django.utils import timezone
 from dissent.events.models import Event, PendingEvent
 
 from . import keys, merkle, treehead
-from .models import LogEntry, LogNode, LogState, TreeHead
-from .store import DatabaseNodes
+from .models import LogState, TreeHead
+from .store import DatabaseNodes, append_rows
 
 
 def integrate_pending(batch_size: int | None = None) -> TreeHead | None:
@@ -32,16 +32,12 @@ def integrate_pending(batch_size: int | None = None) -> TreeHead | None:
         records = Event.objects.filter(pk__in=queued).order_by("pk").values_list("pk", "record")
         frontier = merkle.Frontier.load(DatabaseNodes(), state.size)
         now = timezone.now()
-        entries: list[LogEntry] = []
-        nodes: list[LogNode] = []
+        entries: list[tuple[int, int]] = []
+        nodes: list[tuple[int, int, bytes]] = []
         for event_id, record in records:
-            entries.append(LogEntry(index=frontier.size, event_id=event_id, sequenced_at=now))
-            nodes.extend(
-                LogNode(level=level, index=index, hash=digest)
-                for level, index, digest in frontier.append(merkle.leaf_hash(record.encode()))
-            )
-        LogEntry.objects.bulk_create(entries, batch_size=2000)
-        LogNode.objects.bulk_create(nodes, batch_size=2000)
+            entries.append((frontier.size, event_id))
+            nodes.extend(frontier.append(merkle.leaf_hash(record.encode())))
+        append_rows(entries, nodes, now)
         PendingEvent.objects.filter(event_id__in=queued).delete()
         state.size, state.root = frontier.size, frontier.root()
         state.save(update_fields=["size", "root"])
