@@ -26,7 +26,9 @@ from datetime import UTC, datetime, timedelta
 
 
 def parse() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/dissent_bench_log")
     parser.add_argument("--batch", type=int, default=10_000, help="sequencer batch size")
@@ -117,8 +119,12 @@ def main() -> None:
     from dissent.log.store import DatabaseNodes
 
     call_command("migrate", verbosity=0)
-    print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python {sys.version.split()[0]}")
-    print(f"database: {connection.vendor} {connection.cursor().connection.info.server_version if connection.vendor == 'postgresql' else ''}")
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python {sys.version.split()[0]}"
+    )
+    print(
+        f"database: {connection.vendor} {connection.cursor().connection.info.server_version if connection.vendor == 'postgresql' else ''}"
+    )
     began = time.perf_counter()
     make_events(args.events)
     print(f"setup: {args.events:,} events created in {time.perf_counter() - began:.1f} s (not measured)")
@@ -127,7 +133,9 @@ def main() -> None:
     while integrate_pending(batch_size=args.batch) is not None:
         pass
     elapsed = time.perf_counter() - began
-    print(f"integration: {args.events:,} events in {elapsed:.1f} s = {args.events / elapsed:,.0f} events/s (goal >= 20,000)")
+    print(
+        f"integration: {args.events:,} events in {elapsed:.1f} s = {args.events / elapsed:,.0f} events/s (goal >= 20,000)"
+    )
 
     size, reader, rng = args.events, DatabaseNodes(), random.Random(7)
     root = merkle.root(reader, size)
@@ -141,7 +149,9 @@ def main() -> None:
     p50, p99 = quantiles(times)
     print(f"inclusion proof at {size:,} leaves: p50 {p50:.3f} ms, p99 {p99:.3f} ms (goal p99 < 1 ms)")
     leaf = bytes(reader.get_nodes([(0, 12345 % size)])[(0, 12345 % size)])
-    assert merkle.verify_inclusion(leaf, 12345 % size, size, merkle.inclusion_proof(reader, 12345 % size, size), root)
+    assert merkle.verify_inclusion(
+        leaf, 12345 % size, size, merkle.inclusion_proof(reader, 12345 % size, size), root
+    )
     times = []
     for _ in range(args.proofs):
         old = rng.randrange(1, size)
@@ -158,13 +168,19 @@ def main() -> None:
         verdict = verify_log(record_outcome=False, check_columns=check_columns)
         elapsed = time.perf_counter() - t
         assert verdict.ok, verdict.message
-        label = "verifylog (leaves, tree heads, signatures + event fields)" if check_columns else "verifylog --skip-columns (leaves, tree heads, signatures)"
+        label = (
+            "verifylog (leaves, tree heads, signatures + event fields)"
+            if check_columns
+            else "verifylog --skip-columns (leaves, tree heads, signatures)"
+        )
         print(f"{label}: {size / elapsed:,.0f} leaves/s ({elapsed:.1f} s)")
     leaf_rate = raw_hash_rate(sample)
     node_rate = raw_hash_rate(b"\x01" + bytes(64))
     # A leaf costs one leaf hash plus, on average, one interior-node hash.
     per_leaf = 1 / (1 / leaf_rate + 1 / node_rate)
-    print(f"raw hashlib SHA-256: {leaf_rate:,.0f} hashes/s on {len(sample)}-byte leaf inputs, {node_rate:,.0f}/s on 65-byte node inputs")
+    print(
+        f"raw hashlib SHA-256: {leaf_rate:,.0f} hashes/s on {len(sample)}-byte leaf inputs, {node_rate:,.0f}/s on 65-byte node inputs"
+    )
     print(f"  = {per_leaf:,.0f} leaves/s if verification did nothing but the two hashes a leaf needs")
     if not args.keep:
         connection.close()

@@ -13,11 +13,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from dissent.events.models import Event, PendingEvent
-
 from . import keys, merkle, treehead
 from .models import LogState, TreeHead
-from .store import DatabaseNodes, append_rows
+from .store import DatabaseNodes, append_rows, drop_queued, take_queued
 
 
 def integrate_pending(batch_size: int | None = None) -> TreeHead | None:
@@ -26,10 +24,9 @@ def integrate_pending(batch_size: int | None = None) -> TreeHead | None:
     limit = batch_size or settings.LOG_BATCH_SIZE
     with transaction.atomic():
         state = LogState.objects.select_for_update().get(pk=1)
-        queued = list(PendingEvent.objects.order_by("event_id").values_list("event_id", flat=True)[:limit])
-        if not queued:
+        records = take_queued(limit)
+        if not records:
             return None
-        records = Event.objects.filter(pk__in=queued).order_by("pk").values_list("pk", "record")
         frontier = merkle.Frontier.load(DatabaseNodes(), state.size)
         now = timezone.now()
         entries: list[tuple[int, int]] = []
@@ -38,7 +35,7 @@ def integrate_pending(batch_size: int | None = None) -> TreeHead | None:
             entries.append((frontier.size, event_id))
             nodes.extend(frontier.append(merkle.leaf_hash(record.encode())))
         append_rows(entries, nodes, now)
-        PendingEvent.objects.filter(event_id__in=queued).delete()
+        drop_queued([event_id for _, event_id in entries])
         state.size, state.root = frontier.size, frontier.root()
         state.save(update_fields=["size", "root"])
         return publish_tree_head(state.size, state.root, now)

@@ -7,10 +7,14 @@ from datetime import datetime
 
 from django.db import connection
 
+from dissent.events.models import Event, PendingEvent
+
 from .models import LogEntry, LogNode
 
 NODES = LogNode._meta.db_table
 ENTRIES = LogEntry._meta.db_table
+EVENTS = Event._meta.db_table
+QUEUE = PendingEvent._meta.db_table
 
 
 class DatabaseNodes:
@@ -20,13 +24,21 @@ class DatabaseNodes:
         if not keys:
             return {}
         wanted = list(keys)
-        rows = ", ".join(["(%s, %s)"] * len(wanted))
-        params = [part for key in wanted for part in key]
         with connection.cursor() as cursor:
-            cursor.execute(
-                f'SELECT level, "index", hash FROM {NODES} WHERE (level, "index") IN (VALUES {rows})',  # noqa: S608
-                params,
-            )
+            if connection.vendor == "postgresql":
+                # One constant statement text, so psycopg prepares it once per connection.
+                keys_table = 'unnest(%s::smallint[], %s::bigint[]) AS k(level, "index")'
+                cursor.execute(
+                    f'SELECT n.level, n."index", n.hash FROM {NODES} n JOIN {keys_table} '  # noqa: S608
+                    'ON n.level = k.level AND n."index" = k."index"',
+                    [[level for level, _ in wanted], [index for _, index in wanted]],
+                )
+            else:
+                rows = ", ".join(["(%s, %s)"] * len(wanted))
+                cursor.execute(
+                    f'SELECT level, "index", hash FROM {NODES} WHERE (level, "index") IN (VALUES {rows})',  # noqa: S608
+                    [part for key in wanted for part in key],
+                )
             found = {(level, index): bytes(digest) for level, index, digest in cursor.fetchall()}
         missing = [key for key in wanted if key not in found]
         if missing:
@@ -54,3 +66,27 @@ def append_rows(
             [(index, event_id, at) for index, event_id in entries],
         )
         cursor.executemany(f'INSERT INTO {NODES} (level, "index", hash) VALUES (%s, %s, %s)', list(nodes))  # noqa: S608
+
+
+def take_queued(limit: int) -> list[tuple[int, str]]:
+    """The oldest `limit` queued events as (event id, canonical record)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT q.event_id, e.record FROM {QUEUE} q JOIN {EVENTS} e ON e.id = q.event_id "  # noqa: S608
+            "ORDER BY q.event_id LIMIT %s",
+            [limit],
+        )
+        return [(event_id, record) for event_id, record in cursor.fetchall()]
+
+
+def drop_queued(event_ids: list[int]) -> None:
+    """Take integrated events off the queue (by id: an older event may still be queued,
+    committed after these were read)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DELETE FROM {QUEUE} WHERE event_id = ANY(%s)", [event_ids])  # noqa: S608
+            return
+        for start in range(0, len(event_ids), 500):
+            chunk = event_ids[start : start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {QUEUE} WHERE event_id IN ({marks})", chunk)  # noqa: S608
