@@ -20,7 +20,7 @@ from dissent.memos.models import Memo, MemoState, Visibility
 
 from ..api.test_memos_api import api
 from ..conftest import Cast
-from ..factories import make_memo
+from ..factories import make_memo, make_person
 
 
 def filed(cast: Cast) -> Memo:
@@ -165,3 +165,25 @@ def test_log_api_serves_heads_and_proofs_to_anyone(cast: Cast, client: Any) -> N
     assert TreeHead.objects.count() >= 1
     assert not PendingEvent.objects.exists()
     assert LogEntry.objects.count() == size
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verifyreceipt_fetches_a_later_head_and_its_proof_from_a_live_channel(
+    live_server: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    people = {name: make_person(name) for name in ["alice", "bob", "erin"]}
+    paula = make_person("paula", "principal")  # type: ignore[arg-type]
+    memo = make_memo(
+        MemoState.FILED, drafter=people["alice"], addressee=paula, invitees=[people["bob"]],
+        signers=[(people["bob"], Visibility.NAMED)],
+    )  # fmt: skip
+    integrate_pending()
+    receipt_file = tmp_path / "receipt.json"
+    receipt_file.write_text(json.dumps(filing_receipt(memo.pk)))
+    make_memo(MemoState.OPEN, drafter=people["erin"], addressee=paula, title="Later")
+    integrate_pending()
+    call_command("verifyreceipt", str(receipt_file), "--against", f"{live_server.url}/api/v1/log/sth")
+
+    output = capsys.readouterr().out
+    assert "receipt verified" in output
+    assert f"and the log of size {LogState.objects.get(pk=1).size} extends it" in output
