@@ -167,7 +167,7 @@ def test_log_api_serves_heads_and_proofs_to_anyone(cast: Cast, client: Any) -> N
     assert LogEntry.objects.count() == size
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_verifyreceipt_fetches_a_later_head_and_its_proof_from_a_live_channel(
     live_server: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

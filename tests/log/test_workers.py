@@ -46,7 +46,7 @@ def wait_until_sequenced(seconds: float = 30) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_give_every_event_one_index_without_gaps() -> None:
     alice = make_person("alice")
     paula = make_person("paula", Role.PRINCIPAL)

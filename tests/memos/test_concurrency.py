@@ -29,7 +29,7 @@ def _in_thread(work: list[object], target: object) -> threading.Thread:
     return threading.Thread(target=run)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_signatures_racing_a_filing_are_counted_exactly() -> None:
     alice = make_person("alice")
     paula = make_person("paula", "principal")  # type: ignore[arg-type]
@@ -61,3 +61,29 @@ def test_signatures_racing_a_filing_are_counted_exactly() -> None:
     assert set(filed.payload["signatures"]) == stored
     assert filed.payload["signature_count"] == len(stored)
     assert Event.objects.filter(kind=EventKind.MEMO_SIGNED, object_id=memo.pk).count() == len(stored)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_one_person_signing_from_many_tabs_at_once_signs_once() -> None:
+    alice = make_person("alice")
+    paula = make_person("paula", "principal")  # type: ignore[arg-type]
+    bob = make_person("bob")
+    memo = make_memo(MemoState.OPEN, drafter=alice, addressee=paula, invitees=[bob])
+    results: list[object] = []
+    start = threading.Barrier(8)
+
+    def sign() -> object:
+        start.wait()
+        return actions.sign_memo(Memo(pk=memo.pk), bob, visibility=Visibility.NAMED)
+
+    threads = [_in_thread(results, sign) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(results) == 8
+    assert sum(isinstance(r, Signature) for r in results) == 1
+    assert all(isinstance(r, Signature) or "already signed" in str(r) for r in results)
+    assert Signature.objects.filter(memo_id=memo.pk).count() == 1
+    assert Event.objects.filter(kind=EventKind.MEMO_SIGNED, object_id=memo.pk).count() == 1

@@ -202,19 +202,26 @@ def open_memo(memo: Memo, person: Person) -> Memo:
     return _transition(memo, person, Action.OPEN, MemoState.OPEN, EventKind.MEMO_OPENED)
 
 
-@transaction.atomic
 def sign_memo(memo: Memo, person: Person, *, visibility: Visibility | str) -> Signature:
     if visibility not in Visibility.values:
         raise InvalidInput(_("Choose whether your name is named or protected."))
+    try:
+        return _sign(memo, person, visibility)
+    except IntegrityError:
+        # Two requests from one person at the same moment: the database's uniqueness
+        # constraint refused the second, and its whole transaction was rolled back.
+        raise AlreadyDone(_("You have already signed this memo.")) from None
+
+
+@transaction.atomic
+def _sign(memo: Memo, person: Person, visibility: str) -> Signature:
     memo = policy.get_memo(person, memo.pk)
     policy.require(person, Action.SIGN, memo)
     if _state_under_share_lock(memo) != MemoState.OPEN:
         raise InvalidState(_("This memo is not open for signatures."))
-    try:
-        with transaction.atomic():
-            signature = Signature.objects.create(memo=memo, person=person, visibility=visibility)
-    except IntegrityError:
-        raise AlreadyDone(_("You have already signed this memo.")) from None
+    if policy.Standing.SIGNER in policy.standing(person, memo):
+        raise AlreadyDone(_("You have already signed this memo."))
+    signature = Signature.objects.create(memo=memo, person=person, visibility=visibility)
     record_event(
         person,
         EventKind.MEMO_SIGNED,
