@@ -119,12 +119,10 @@ def main() -> None:
     from dissent.log.store import DatabaseNodes
 
     call_command("migrate", verbosity=0)
-    print(
-        f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python {sys.version.split()[0]}"
-    )
-    print(
-        f"database: {connection.vendor} {connection.cursor().connection.info.server_version if connection.vendor == 'postgresql' else ''}"
-    )
+    cpu = platform.processor() or platform.machine()
+    print(f"machine: {os.cpu_count()} cores, {cpu}, Python {sys.version.split()[0]}")
+    version = connection.cursor().connection.info.server_version if connection.vendor == "postgresql" else ""
+    print(f"database: {connection.vendor} {version}")
     began = time.perf_counter()
     make_events(args.events)
     print(f"setup: {args.events:,} events created in {time.perf_counter() - began:.1f} s (not measured)")
@@ -133,9 +131,8 @@ def main() -> None:
     while integrate_pending(batch_size=args.batch) is not None:
         pass
     elapsed = time.perf_counter() - began
-    print(
-        f"integration: {args.events:,} events in {elapsed:.1f} s = {args.events / elapsed:,.0f} events/s (goal >= 20,000)"
-    )
+    rate = args.events / elapsed
+    print(f"integration: {args.events:,} events in {elapsed:.1f} s = {rate:,.0f} events/s (goal >= 20,000)")
 
     size, reader, rng = args.events, DatabaseNodes(), random.Random(7)
     root = merkle.root(reader, size)
@@ -179,7 +176,8 @@ def main() -> None:
     # A leaf costs one leaf hash plus, on average, one interior-node hash.
     per_leaf = 1 / (1 / leaf_rate + 1 / node_rate)
     print(
-        f"raw hashlib SHA-256: {leaf_rate:,.0f} hashes/s on {len(sample)}-byte leaf inputs, {node_rate:,.0f}/s on 65-byte node inputs"
+        f"raw hashlib SHA-256: {leaf_rate:,.0f} hashes/s on {len(sample)}-byte leaf inputs, "
+        f"{node_rate:,.0f}/s on 65-byte node inputs"
     )
     print(f"  = {per_leaf:,.0f} leaves/s if verification did nothing but the two hashes a leaf needs")
     if not args.keep:
