@@ -13,7 +13,7 @@ p99 < 200 ms) is reported, not enforced; the exit status is 1 if a check fails, 
 any 5xx or unanswered request.
 
 Run:  .venv/bin/python bench/cosign.py [--clients 50] [--seconds 20] [--memos 300]
-        [--workers 2] [--threads 4] [--port 8765] [--json] [--keep]
+        [--workers 2] [--threads 4] [--port 8765] [--close] [--json] [--keep]
         [--database-url postgresql://postgres@127.0.0.1:5432/dissent_bench]
 """
 
@@ -65,6 +65,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/dissent_bench")
+    parser.add_argument(
+        "--close",
+        action="store_true",
+        help="one connection per request (Connection: close), as behind a proxy without keep-alive;"
+        " otherwise each client keeps its connection, and so its worker, for the whole run",
+    )
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON object")
     parser.add_argument("--keep", action="store_true", help="keep the database and temp dir afterwards")
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)  # the seeding child
@@ -164,10 +170,14 @@ async def sign_in(base: str, username: str, gate: asyncio.Semaphore) -> httpx.Co
         return client.cookies
 
 
-async def cosign(client: httpx.AsyncClient, memo_ids: list[int], deadline: float, out: list[Sample]) -> int:
+async def cosign(
+    client: httpx.AsyncClient, memo_ids: list[int], deadline: float, out: list[Sample], close: bool
+) -> int:
     """Sign memos in a shuffled order until the deadline; returns how many requests it sent."""
     order = random.sample(memo_ids, len(memo_ids))
     headers = {"X-CSRFToken": client.cookies["csrftoken"], "Referer": str(client.base_url)}
+    if close:
+        headers["Connection"] = "close"
     sent = 0
     for memo_id in order:
         if time.perf_counter() >= deadline:
@@ -200,7 +210,8 @@ async def run_load(
     try:
         samples: list[Sample] = []
         started, cpu = time.perf_counter(), time.process_time()
-        sent = await asyncio.gather(*(cosign(c, memos, started + args.seconds, samples) for c in clients))
+        deadline = started + args.seconds
+        sent = await asyncio.gather(*(cosign(c, memos, deadline, samples, args.close) for c in clients))
         return samples, time.perf_counter() - started, time.process_time() - cpu, sent
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
@@ -269,7 +280,8 @@ def report(args: argparse.Namespace, box: dict[str, object], r: dict[str, object
         f" PostgreSQL {box['postgresql']}\n"
         f"load:       1-minute load average {box['loadavg_1m_at_start']} when the benchmark started\n"
         f"parameters: clients={args.clients} seconds={args.seconds:g} memos={args.memos}"
-        f" workers={args.workers} threads={args.threads} (server, client and database share this machine)\n"
+        f" workers={args.workers} threads={args.threads} close={args.close}"
+        " (server, client and database share this machine)\n"
         f"requests:   {r['requests']} in {r['elapsed_s']} s; 201: {r['successes']};"
         f" per client min/median/max {spread}; the load generator used {r['client_cpu_s']} CPU-s\n"
         f"non-201:    {r['non_201_by_status'] or 'none'} (an exception name: no HTTP answer)\n"
