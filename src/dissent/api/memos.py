@@ -133,8 +133,7 @@ def transition(request: HttpRequest, memo_id: MemoId, payload: TransitionIn) -> 
 @router.post("/{memo_id}/signatures", response={201: SignatureOut, **ERRORS}, summary="Co-sign a memo")
 def sign(request: HttpRequest, memo_id: MemoId, payload: SignatureIn) -> Status[SignatureOut]:
     person = person_of(request)
-    memo = policy.get_memo(person, memo_id)
-    signature = actions.sign_memo(memo, person, visibility=payload.visibility)
+    signature = actions.sign_memo(memo_id, person, visibility=payload.visibility)
     return Status(
         201,
         SignatureOut(

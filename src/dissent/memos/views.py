@@ -144,13 +144,12 @@ def memo_invite(request: HttpRequest, memo_id: int) -> HttpResponse:
 @require_POST
 def memo_sign(request: HttpRequest, memo_id: int) -> HttpResponse:
     person = _person(request)
-    memo = policy.get_memo(person, memo_id)
     form = SignForm(request.POST)
     if not form.is_valid():
         raise _invalid(form)
-    actions.sign_memo(memo, person, visibility=form.cleaned_data["visibility"])
+    actions.sign_memo(memo_id, person, visibility=form.cleaned_data["visibility"])
     messages.success(request, _("You have signed this memo."))
-    return _back(memo.pk)
+    return _back(memo_id)
 
 
 @require_POST
