@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "dissent.log",
     "dissent.markings",
     "dissent.memos",
+    "dissent.deadlines",
     "dissent.api",
     "dissent.web",
 ]
@@ -168,6 +169,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 LOG_SIGNING_KEY = env("LOG_SIGNING_KEY")
 LOG_MAX_MERGE_DELAY = env_int("LOG_MAX_MERGE_DELAY", 5)
 LOG_BATCH_SIZE = env_int("LOG_BATCH_SIZE", 10_000)
+
+# The channel's reply deadlines (docs/deadlines.md): a preset, the public-holiday calendar
+# of a country (and optional subdivision), and the organisation's time zone.
+CHANNEL_PRESET = env("CHANNEL_PRESET", "foreign-ministry")
+CHANNEL_CALENDAR = env("CHANNEL_CALENDAR", "US")
+CHANNEL_CALENDAR_SUBDIVISION = env("CHANNEL_CALENDAR_SUBDIVISION", "")
+CHANNEL_TIME_ZONE = env("CHANNEL_TIME_ZONE", TIME_ZONE)
 
 LOGGING = {
     "version": 1,

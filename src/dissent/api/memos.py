@@ -58,6 +58,8 @@ def memo_out(memo: Memo, person: Person) -> MemoOut:
         created_at=memo.created_at,
         filed_at=memo.filed_at,
         content_sha256=memo.content_sha256 or None,
+        ack_due=memo.ack_due,
+        reply_due=memo.reply_due,
         allowed_actions=[a.value for a in policy.RULES if policy.can(person, a, memo)],
     )
 

@@ -46,6 +46,12 @@ class MemoOut(Schema):
     created_at: datetime
     filed_at: datetime | None
     content_sha256: str | None
+    ack_due: datetime | None = Field(
+        description="When the channel must acknowledge the filing (set at filing)."
+    )
+    reply_due: datetime | None = Field(
+        description="When the channel must reply substantively (set at filing)."
+    )
     allowed_actions: list[str] = Field(description="What the caller may do with the memo now.")
 
 

@@ -9,8 +9,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dissent.deadlines.channel import channel_policy
 from dissent.errors import AlreadyDone, InvalidInput, NotAllowed, NotFound
-from dissent.events.models import EventKind
+from dissent.events.models import EventKind, timestamp
 from dissent.events.recording import record_event
 from dissent.markings.models import Marking
 from dissent.org.models import Person, Role
@@ -264,7 +265,8 @@ def file_memo(memo: Memo, person: Person) -> Memo:
     memo.state = MemoState.FILED
     memo.filed_at = timezone.now()
     memo.content_sha256 = content_sha256(memo)
-    memo.save(update_fields=["state", "filed_at", "content_sha256", "updated_at"])
+    memo.ack_due, memo.reply_due = channel_policy().due_dates(memo.filed_at)
+    memo.save(update_fields=["state", "filed_at", "content_sha256", "ack_due", "reply_due", "updated_at"])
     record_event(
         person,
         EventKind.MEMO_FILED,
@@ -275,6 +277,8 @@ def file_memo(memo: Memo, person: Person) -> Memo:
             "content_sha256": memo.content_sha256,
             "signature_count": len(signature_ids),
             "signatures": signature_ids,
+            "ack_due": timestamp(memo.ack_due),
+            "reply_due": timestamp(memo.reply_due),
         },
     )
     return memo

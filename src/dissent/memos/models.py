@@ -53,6 +53,10 @@ class Memo(models.Model):
     filed_at = models.DateTimeField(_("filed"), null=True, blank=True)
     #: SHA-256 of the canonical JSON of the filed content (memos/content.py); set once, at filing.
     content_sha256 = models.CharField(_("content SHA-256"), max_length=64, blank=True)
+    #: When the channel must acknowledge and reply, computed at filing from the channel
+    #: policy (deadlines/channel.py) and recorded in the filing event too.
+    ack_due = models.DateTimeField(_("acknowledgment due"), null=True, blank=True)
+    reply_due = models.DateTimeField(_("reply due"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
