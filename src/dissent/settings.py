@@ -10,6 +10,8 @@ import dj_database_url
 import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
 
+from dissent.keyfiles import read_or_create
+
 django_stubs_ext.monkeypatch()  # lets ModelAdmin[Model] and friends be subscripted at run time
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -40,12 +42,7 @@ def _secret_key() -> str:
     configured = env("SECRET_KEY")
     if configured:
         return configured
-    key_file = VAR_DIR / "secret_key"
-    if not key_file.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.touch(mode=0o600)
-        key_file.write_text(secrets.token_urlsafe(50))
-    return key_file.read_text().strip()
+    return read_or_create(VAR_DIR / "secret_key", lambda: secrets.token_urlsafe(50))
 
 
 SECRET_KEY = _secret_key()

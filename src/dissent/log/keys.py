@@ -10,18 +10,20 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 from django.conf import settings
 
+from dissent.keyfiles import read_or_create
+
 
 @cache
 def signing_key() -> Ed25519PrivateKey:
-    configured = settings.LOG_SIGNING_KEY
-    if not configured:
-        key_file = Path(settings.VAR_DIR) / "log_signing_key"
-        if not key_file.exists():
-            seed = Ed25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-            key_file.touch(mode=0o600)
-            key_file.write_text(base64.b64encode(seed).decode())
-        configured = key_file.read_text().strip()
+    configured = settings.LOG_SIGNING_KEY or read_or_create(
+        Path(settings.VAR_DIR) / "log_signing_key", _new_seed
+    )
     return Ed25519PrivateKey.from_private_bytes(base64.b64decode(configured))
+
+
+def _new_seed() -> str:
+    seed = Ed25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    return base64.b64encode(seed).decode()
 
 
 def public_key_bytes() -> bytes:
