@@ -12,8 +12,9 @@ def _race(path: str, results: "multiprocessing.Queue[str]") -> None:
 
 def test_processes_starting_together_all_get_the_same_secret(tmp_path: Path) -> None:
     path = tmp_path / "var" / "log_signing_key"
-    results: multiprocessing.Queue[str] = multiprocessing.Queue()
-    racers = [multiprocessing.Process(target=_race, args=(str(path), results)) for _ in range(8)]
+    spawn = multiprocessing.get_context("spawn")  # fresh interpreters, as separate workers would be
+    results: multiprocessing.Queue[str] = spawn.Queue()
+    racers = [spawn.Process(target=_race, args=(str(path), results)) for _ in range(8)]
 
     for racer in racers:
         racer.start()

@@ -1,5 +1,8 @@
 """The sequencer, verifylog and its tamper tests."""
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -153,3 +156,13 @@ def test_the_log_page_shows_size_latest_head_delay_and_verification(cast: Cast) 
     assert bytes(head.root).hex() in html
     assert "Observed merge delay" in html
     assert "passed" in html
+
+
+def test_the_log_key_follows_the_configured_var_dir(settings: Any, tmp_path: Path) -> None:
+    before = keys.key_id()
+    settings.VAR_DIR = tmp_path
+
+    moved = keys.key_id()
+
+    assert moved != before
+    assert (tmp_path / "log_signing_key").exists()

@@ -13,12 +13,15 @@ from django.conf import settings
 from dissent.keyfiles import read_or_create
 
 
-@cache
 def signing_key() -> Ed25519PrivateKey:
-    configured = settings.LOG_SIGNING_KEY or read_or_create(
-        Path(settings.VAR_DIR) / "log_signing_key", _new_seed
-    )
-    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(configured))
+    return _load(settings.LOG_SIGNING_KEY, str(Path(settings.VAR_DIR) / "log_signing_key"))
+
+
+@cache
+def _load(configured: str, key_file: str) -> Ed25519PrivateKey:
+    """Cached per source, so a changed setting (a test's own var dir) takes effect."""
+    seed = configured or read_or_create(Path(key_file), _new_seed)
+    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(seed))
 
 
 def _new_seed() -> str:
