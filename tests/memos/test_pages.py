@@ -208,3 +208,11 @@ def test_custodian_queue_with_1000_memos_runs_a_constant_number_of_queries(cast:
     assert many <= 4
     assert api_many <= 4
     assert client.get("/queue/").content.decode().count("/memos/") >= 1001
+
+
+def test_a_drafter_of_a_closed_memo_is_told_there_is_nothing_to_do(cast: Cast) -> None:
+    memo = make_memo(MemoState.CLOSED, drafter=cast.alice, addressee=cast.paula, custodian=cast.carol)
+
+    html = signed_in(cast.alice).get(f"/memos/{memo.pk}/").content.decode()
+
+    assert "Nothing to do here for you right now." in html

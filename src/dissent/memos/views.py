@@ -96,6 +96,7 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
         "signature_count": len(lines),
         "my_signature": next((line for line in lines if line.mine), None),
         "allowed": allowed,
+        "nothing_to_do": not (allowed - {Action.RECEIPT.value}),
         "transitions": _transitions_for(allowed),
         "addenda": [(a, render_markdown(a.body)) for a in memo.addenda.select_related("author")]
         if readable
