@@ -10,7 +10,7 @@ from dissent.events.models import Event, EventKind, timestamp
 from dissent.memos.models import MemoState
 
 from ..api.test_memos_api import api
-from ..conftest import Cast
+from ..conftest import Cast, signed_in
 from ..factories import make_memo
 
 
@@ -66,3 +66,21 @@ def test_filing_sets_the_due_dates_and_records_them(
     filed = Event.objects.get(kind=EventKind.MEMO_FILED, object_id=memo.pk)
     assert filed.payload["ack_due"] == timestamp(memo.ack_due) == "2026-03-23T16:59:59.999999Z"
     assert api(cast.alice).get(f"/memos/{memo.pk}").json()["ack_due"].startswith("2026-03-23T")
+
+
+def test_the_memo_page_shows_working_days_left_and_overdue(
+    cast: Cast, settings: object, time_machine: object
+) -> None:
+    settings.CHANNEL_CALENDAR = "US"  # type: ignore[attr-defined]
+    settings.CHANNEL_TIME_ZONE = "America/New_York"  # type: ignore[attr-defined]
+    new_york = ZoneInfo("America/New_York")
+    time_machine.move_to(datetime(2026, 12, 24, 16, 30, tzinfo=new_york), tick=False)  # type: ignore[attr-defined]
+    memo = make_memo(MemoState.FILED, drafter=cast.alice, addressee=cast.paula)
+
+    on_filing = signed_in(cast.alice).get(f"/memos/{memo.pk}/").content.decode()
+    time_machine.move_to(datetime(2026, 12, 31, 9, 0, tzinfo=new_york), tick=False)  # type: ignore[attr-defined]
+    a_week_later = signed_in(cast.alice).get(f"/memos/{memo.pk}/").content.decode()
+
+    assert "due in 2 working days" in on_filing  # acknowledgment by Tue 29 December
+    assert "due in 30 working days" in on_filing  # reply by Tue 9 February
+    assert "overdue by 2 working days" in a_week_later  # Wed 30 and Thu 31 December counted past Tue 29

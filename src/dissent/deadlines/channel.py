@@ -26,6 +26,25 @@ class ChannelPolicy:
         )
 
 
+@dataclass(frozen=True)
+class TimeLeft:
+    """How a deadline stands now, in working days of the channel's calendar."""
+
+    due: datetime
+    working_days: int  # > 0 due in that many, 0 due today, < 0 overdue by that many
+    overdue: bool
+
+    @property
+    def overdue_by(self) -> int:
+        return -self.working_days
+
+
+def time_left(due_at: datetime, now: datetime, policy: "ChannelPolicy | None" = None) -> TimeLeft:
+    policy = policy or channel_policy()
+    days = policy.calendar.working_days_between(now, due_at, policy.tz)
+    return TimeLeft(due=due_at, working_days=days, overdue=now > due_at)
+
+
 @cache
 def policy_for(preset: str, country: str, tz: str, subdivision: str | None = None) -> ChannelPolicy:
     """Built once per distinct configuration: the calendar caches the holidays it loads."""

@@ -5,9 +5,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from dissent.deadlines.channel import TimeLeft, time_left
 from dissent.errors import DissentError, InvalidInput
 from dissent.log import receipts
 from dissent.org.models import Person
@@ -107,6 +109,7 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
         "who_can_see": who_can_see(memo),
         "body_max": settings.MEMO_BODY_MAX_CHARS,
         "receipt": _receipt_summary(person, memo),
+        "deadlines": _deadlines(memo),
     }
     return render(request, "memos/memo_detail.html", context)
 
@@ -202,6 +205,17 @@ def _receipt_summary(person: Person, memo: Memo) -> dict[str, object] | None:
         return receipts.receipt_summary(memo.pk)
     except DissentError:
         return {"pending": True}
+
+
+def _deadlines(memo: Memo) -> list[tuple[str, TimeLeft]]:
+    """The deadlines still running for this memo, with the time left."""
+    now = timezone.now()
+    running = []
+    if memo.ack_due and memo.state == MemoState.FILED:
+        running.append((_("Acknowledgment"), time_left(memo.ack_due, now)))
+    if memo.reply_due and memo.state in {MemoState.FILED, MemoState.ACKNOWLEDGED}:
+        running.append((_("Substantive reply"), time_left(memo.reply_due, now)))
+    return running
 
 
 @require_GET
