@@ -47,6 +47,7 @@ MAY: dict[str, tuple[set[str], set[str]]] = {
     "withdraw": ({"alice"}, {"draft", "open"}),
     "add_addendum": ({"alice"}, {"filed", "acknowledged", "replied"}),
     "receipt": ({"alice", "bob"}, FILED),
+    "extend": ({"carol"}, {"filed", "acknowledged"}),
 }
 
 # Refusing these must not reveal there is anything to refuse: 404 instead of 403.
@@ -90,6 +91,9 @@ def _do(action: str) -> Callable[[Any, Person], object]:
         "withdraw": actions.withdraw_memo,
         "add_addendum": lambda memo, who: actions.add_addendum(memo, who, body="A correction."),
         "receipt": lambda memo, who: policy.get_memo(who, memo.pk, action=Action.RECEIPT),
+        "extend": lambda memo, who: actions.extend_reply_deadline(
+            memo, who, amount=5, reason="Awaiting input."
+        ),
     }
     return perform[action]
 
@@ -110,6 +114,7 @@ def took_effect(action: str, memo_id: int, who: Person) -> bool:
         "view": lambda: True,
         "read_body": lambda: True,
         "receipt": lambda: True,
+        "extend": lambda: memo.extensions.exists(),
         "edit": lambda: memo.title == "Edited title",
         "invite": lambda: memo.invitations.filter(person__username="erin").exists(),
         "sign": lambda: memo.signatures.filter(person=who).exists(),

@@ -17,6 +17,8 @@ from .schemas import (
     MAX_ID,
     AddendumIn,
     AddendumOut,
+    ExtensionIn,
+    ExtensionOut,
     InvitationsIn,
     InvitationsOut,
     MemoIn,
@@ -167,6 +169,26 @@ def signatures(request: HttpRequest, memo_id: MemoId) -> SignatureListOut:
     memo = policy.get_memo(person, memo_id)
     lines = queries.signatures_seen_by(person, memo)
     return SignatureListOut(count=len(lines), signatures=[SignatureOut(**vars(line)) for line in lines])
+
+
+@router.post(
+    "/{memo_id}/extensions", response={201: ExtensionOut, **ERRORS}, summary="Extend the reply deadline"
+)
+def extend(request: HttpRequest, memo_id: MemoId, payload: ExtensionIn) -> Status[ExtensionOut]:
+    person = person_of(request)
+    memo = policy.get_memo(person, memo_id)
+    extension = actions.extend_reply_deadline(memo, person, amount=payload.amount, reason=payload.reason)
+    return Status(
+        201,
+        ExtensionOut(
+            id=extension.pk,
+            amount=extension.amount,
+            unit=extension.unit,
+            reason=extension.reason,
+            due_before=extension.due_before,
+            due_after=extension.due_after,
+        ),
+    )
 
 
 @router.get("/{memo_id}/receipt", response={200: dict[str, Any], **ERRORS}, summary="My filing receipt")

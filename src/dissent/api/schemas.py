@@ -86,6 +86,22 @@ class SignatureListOut(Schema):
     signatures: list[SignatureOut]
 
 
+class ExtensionIn(Schema):
+    amount: int = Field(
+        description="How much later, in the unit the channel's preset uses (e.g. working days)."
+    )
+    reason: str
+
+
+class ExtensionOut(Schema):
+    id: int
+    amount: int
+    unit: str
+    reason: str
+    due_before: datetime
+    due_after: datetime
+
+
 class AddendumIn(Schema):
     body: str
 

@@ -24,6 +24,7 @@ class EventKind(models.TextChoices):
     MEMO_CLOSED = "memo.closed", _("Memo closed")
     MEMO_WITHDRAWN = "memo.withdrawn", _("Memo withdrawn")
     MEMO_ADDENDUM_ADDED = "memo.addendum_added", _("Addendum added")
+    MEMO_REPLY_EXTENDED = "memo.reply_extended", _("Reply deadline extended")
 
 
 class AppendOnlyError(Exception):

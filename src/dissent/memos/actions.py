@@ -9,8 +9,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dissent.deadlines.calendar import extend as extend_due
 from dissent.deadlines.channel import channel_policy
-from dissent.errors import AlreadyDone, InvalidInput, NotAllowed, NotFound
+from dissent.errors import AlreadyDone, InvalidInput, InvalidState, NotAllowed, NotFound
 from dissent.events.models import EventKind, timestamp
 from dissent.events.recording import record_event
 from dissent.markings.models import Marking
@@ -18,7 +19,7 @@ from dissent.org.models import Person, Role
 
 from . import policy
 from .content import content_sha256
-from .models import Addendum, Drafter, Invitation, Memo, MemoState, Signature, Visibility
+from .models import Addendum, Drafter, Extension, Invitation, Memo, MemoState, Signature, Visibility
 from .policy import Action
 
 #: Field limits, in characters. The body's limit is a setting (MEMO_BODY_MAX_CHARS).
@@ -302,6 +303,56 @@ def close_memo(memo: Memo, person: Person) -> Memo:
 @transaction.atomic
 def withdraw_memo(memo: Memo, person: Person) -> Memo:
     return _transition(memo, person, Action.WITHDRAW, MemoState.WITHDRAWN, EventKind.MEMO_WITHDRAWN)
+
+
+REASON_MAX = 2000
+
+
+@transaction.atomic
+def extend_reply_deadline(memo: Memo, person: Person, *, amount: int, reason: str) -> Extension:
+    """Move the reply deadline later, within the channel preset's extension rules; the
+    reason is recorded and shown to everyone who sees the memo."""
+    memo = _locked(memo, person)
+    policy.require(person, Action.EXTEND, memo)
+    channel = channel_policy()
+    rules = channel.preset.extension
+    if rules is None or memo.reply_due is None:
+        raise InvalidState(_("This channel's rules allow no extension of the reply deadline."))
+    if not 1 <= amount <= rules.max_amount:
+        raise InvalidInput(_("An extension must be between 1 and %(max)d.") % {"max": rules.max_amount})
+    text = _clean_text(_("Reason"), reason, REASON_MAX)
+    if memo.extensions.count() >= rules.max_times:
+        raise InvalidState(
+            _("The reply deadline has already been extended the %(times)d time(s) the rules allow.")
+            % {"times": rules.max_times}
+        )
+    before = memo.reply_due
+    memo.reply_due = extend_due(before, rules.unit, amount, channel.calendar, channel.tz)
+    memo.save(update_fields=["reply_due", "updated_at"])
+    extension = Extension.objects.create(
+        memo=memo,
+        requested_by=person,
+        amount=amount,
+        unit=rules.unit,
+        reason=text,
+        due_before=before,
+        due_after=memo.reply_due,
+    )
+    record_event(
+        person,
+        EventKind.MEMO_REPLY_EXTENDED,
+        memo,
+        {
+            "memo": memo.pk,
+            "extension": extension.pk,
+            "amount": amount,
+            "unit": rules.unit,
+            "reason": text,
+            "reply_due_before": timestamp(before),
+            "reply_due": timestamp(memo.reply_due),
+        },
+    )
+    return extension
 
 
 @transaction.atomic

@@ -66,5 +66,14 @@ class TransitionForm(forms.Form):
     to = forms.CharField(max_length=20)
 
 
+class ExtensionForm(forms.Form):
+    amount = forms.IntegerField(
+        label=_("Extend the reply deadline by (working days)"), min_value=1, max_value=365
+    )
+    reason = forms.CharField(
+        label=_("Reason (shown to the drafters and signers)"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
 class AddendumForm(forms.Form):
     body = forms.CharField(label=_("Addendum"), widget=forms.Textarea(attrs={"rows": 5}))

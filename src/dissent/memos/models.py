@@ -118,6 +118,25 @@ class Signature(models.Model):
         return f"signature {self.pk} on {self.memo}"
 
 
+class Extension(models.Model):
+    """A custodian moved the reply deadline, with a reason the drafters and signers see."""
+
+    memo = models.ForeignKey(Memo, on_delete=models.CASCADE, related_name="extensions")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    amount = models.PositiveSmallIntegerField(_("amount"))
+    unit = models.CharField(_("unit"), max_length=20)
+    reason = models.TextField(_("reason"))
+    due_before = models.DateTimeField(_("due before"))
+    due_after = models.DateTimeField(_("due after"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"extension {self.pk} of {self.memo}"
+
+
 class Addendum(models.Model):
     """A correction or update to a filed memo; the filed text itself never changes."""
 

@@ -36,6 +36,7 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     ADD_ADDENDUM = "add_addendum"
     RECEIPT = "receipt"
+    EXTEND = "extend"
 
 
 class Standing(StrEnum):
@@ -88,6 +89,9 @@ RULES: dict[Action, Rule] = {
         frozenset({Standing.DRAFTER}), frozenset({MemoState.FILED, MemoState.ACKNOWLEDGED, MemoState.REPLIED})
     ),
     Action.RECEIPT: Rule(frozenset({Standing.DRAFTER, Standing.SIGNER}), _FILED),
+    Action.EXTEND: Rule(
+        frozenset({Standing.CUSTODIAN}), frozenset({MemoState.FILED, MemoState.ACKNOWLEDGED})
+    ),
 }
 
 #: Actions whose refusal must not even reveal that there is something to refuse.
@@ -108,6 +112,7 @@ def _state_message(action: Action) -> str:
         Action.WITHDRAW: _("A filed memo cannot be withdrawn."),
         Action.ADD_ADDENDUM: _("Addenda can be added to a filed memo until it is closed."),
         Action.RECEIPT: _("A receipt exists once the memo has been filed."),
+        Action.EXTEND: _("The reply deadline can only be extended until the memo is replied to."),
     }
     return messages[action]
 
@@ -126,6 +131,7 @@ def _who_message(action: Action) -> str:
         Action.WITHDRAW: _("Only the memo's drafters can withdraw it."),
         Action.ADD_ADDENDUM: _("Only the memo's drafters can add an addendum."),
         Action.RECEIPT: _("No receipt for you here."),
+        Action.EXTEND: _("Only the channel's custodians can extend the reply deadline."),
     }
     return messages[action]
 

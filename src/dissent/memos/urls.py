@@ -12,5 +12,6 @@ urlpatterns = [
     path("<int:memo_id>/unsign/", views.memo_unsign, name="unsign"),
     path("<int:memo_id>/transition/", views.memo_transition, name="transition"),
     path("<int:memo_id>/addenda/", views.memo_addendum, name="addendum"),
+    path("<int:memo_id>/extensions/", views.memo_extend, name="extend"),
     path("<int:memo_id>/receipt.json", views.memo_receipt, name="receipt"),
 ]

@@ -16,7 +16,7 @@ from dissent.org.models import Person
 
 from . import actions, policy, queries
 from .content import render_markdown
-from .forms import AddendumForm, InviteForm, MemoForm, SignForm, TransitionForm
+from .forms import AddendumForm, ExtensionForm, InviteForm, MemoForm, SignForm, TransitionForm
 from .models import Memo, MemoState
 from .policy import Action
 from .visibility import who_can_see
@@ -106,6 +106,8 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
         "sign_form": SignForm(),
         "invite_form": InviteForm(),
         "addendum_form": AddendumForm(),
+        "extension_form": ExtensionForm(),
+        "extensions": list(memo.extensions.all()),
         "who_can_see": who_can_see(memo),
         "body_max": settings.MEMO_BODY_MAX_CHARS,
         "receipt": _receipt_summary(person, memo),
@@ -174,6 +176,22 @@ def memo_transition(request: HttpRequest, memo_id: int) -> HttpResponse:
         raise _invalid(form)
     memo = actions.transition(memo, person, form.cleaned_data["to"])
     messages.success(request, _("The memo is now: %(state)s.") % {"state": memo.get_state_display()})
+    return _back(memo.pk)
+
+
+@require_POST
+def memo_extend(request: HttpRequest, memo_id: int) -> HttpResponse:
+    person = _person(request)
+    memo = policy.get_memo(person, memo_id)
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    actions.extend_reply_deadline(
+        memo, person, amount=form.cleaned_data["amount"], reason=form.cleaned_data["reason"]
+    )
+    messages.success(
+        request, _("The reply deadline has been extended; the drafters and signers can see why.")
+    )
     return _back(memo.pk)
 
 
