@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "dissent.markings",
     "dissent.memos",
     "dissent.deadlines",
+    "dissent.stats",
     "dissent.api",
     "dissent.web",
 ]

@@ -27,6 +27,7 @@ urlpatterns = [
     path("queue/", memo_views.custodian_queue, name="queue"),
     path("inbox/", memo_views.inbox, name="inbox"),
     path("log/", log_views.log_overview, name="log"),
+    path("stats/", include("dissent.stats.urls")),
     path("api/v1/", _api_urls()),
     path("admin/", admin.site.urls),
 ]
