@@ -1,7 +1,7 @@
 """Build people and memos for tests. Memos are brought to a state through the real
 actions, so every memo a test sees has the events and rows a real one would have."""
 
-from dissent.memos import actions
+from dissent.memos import actions, responses
 from dissent.memos.models import Memo, MemoState, Visibility
 from dissent.org.models import OrgUnit, Person, Role
 
@@ -66,13 +66,23 @@ def make_memo(
     if state == MemoState.WITHDRAWN:
         return actions.withdraw_memo(memo, drafter)
     actions.file_memo(memo, drafter)
-    steps = {
-        MemoState.ACKNOWLEDGED: actions.acknowledge_memo,
-        MemoState.REPLIED: actions.reply_to_memo,
-        MemoState.CLOSED: actions.close_memo,
-    }
-    for reached in ORDER[1 : ORDER.index(state) + 1]:
+    reached = ORDER.index(state)
+    if reached >= ORDER.index(MemoState.ACKNOWLEDGED):
         assert custodian is not None, "a custodian is needed past filing"
-        steps[reached](memo, custodian)
+        responses.acknowledge_memo(memo, custodian)
+    if reached >= ORDER.index(MemoState.REPLIED):
+        assert custodian is not None
+        send_reply(memo, custodian, approver=addressee)
+    if state == MemoState.CLOSED:
+        assert custodian is not None
+        actions.close_memo(memo, custodian)
+    memo.refresh_from_db()
+    return memo
+
+
+def send_reply(memo: Memo, author: Person, *, approver: Person, text: str = "We have considered it.") -> Memo:
+    """Draft the reply as `author` and have `approver` (someone else) approve it."""
+    responses.draft_reply(memo, author, text=text, marking="SBU")
+    responses.approve_reply(memo, approver)
     memo.refresh_from_db()
     return memo

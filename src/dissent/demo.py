@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from dissent.memos import actions
+from dissent.memos import actions, responses
 from dissent.memos.models import Memo, MemoState, Visibility
 from dissent.org.models import OrgUnit, Person, Role
 
@@ -55,6 +55,13 @@ PEOPLE = [
     ("tono", "Tono", "Prasetyo", Role.MEMBER, "sec", "secdir"),
     ("uma", "Uma", "Krishnan", Role.MEMBER, "nbo", "nboamb"),
 ]
+
+REPLY = """Thank you for setting out your concerns about the {policy} so carefully.
+
+The Policy Planning Staff has reviewed the memo with the bureaus concerned. We share several
+of your concerns and will bring two of your recommendations to the next policy review; the
+others we considered and, for the reasons below, do not adopt at this time.
+"""
 
 MEMOS = [
     # title, policy, drafters, signers (username, visibility), final state, marking
@@ -207,15 +214,16 @@ def _make_memo(
     if state == MemoState.WITHDRAWN:
         return actions.withdraw_memo(memo, lead)
     actions.file_memo(memo, lead)
-    custodian = people["custodian"]
-    steps = [
-        (MemoState.ACKNOWLEDGED, actions.acknowledge_memo),
-        (MemoState.REPLIED, actions.reply_to_memo),
-        (MemoState.CLOSED, actions.close_memo),
-    ]
+    custodian, reviewer = people["custodian"], people["custodian2"]
     order = [MemoState.FILED, MemoState.ACKNOWLEDGED, MemoState.REPLIED, MemoState.CLOSED]
-    for reached, step in steps:
-        if order.index(reached) > order.index(state):
-            break
-        step(memo, custodian)
+    if order.index(state) >= order.index(MemoState.ACKNOWLEDGED):
+        responses.acknowledge_memo(memo, custodian)
+    if order.index(state) >= order.index(MemoState.REPLIED):
+        responses.assign_reviewer(memo, custodian, reviewer=reviewer.username)
+        responses.draft_reply(
+            memo, reviewer, text=REPLY.format(policy=policy_questioned.lower()), marking=marking
+        )
+        responses.approve_reply(memo, custodian)
+    if state == MemoState.CLOSED:
+        actions.close_memo(memo, custodian)
     return memo

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_tasks_db",
     "dissent",
     "dissent.org",
     "dissent.events",
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "dissent.memos",
     "dissent.deadlines",
     "dissent.stats",
+    "dissent.notify",
     "dissent.api",
     "dissent.web",
 ]
@@ -174,6 +176,43 @@ CHANNEL_PRESET = env("CHANNEL_PRESET", "foreign-ministry")
 CHANNEL_CALENDAR = env("CHANNEL_CALENDAR", "US")
 CHANNEL_CALENDAR_SUBDIVISION = env("CHANNEL_CALENDAR_SUBDIVISION", "")
 CHANNEL_TIME_ZONE = env("CHANNEL_TIME_ZONE", TIME_ZONE)
+
+# Background tasks (reminders, escalations, e-mail) are rows in the same database, run by
+# `dissent worker` (and by `dissent demo` in-process); enqueuing joins the action's
+# transaction, so a task exists exactly when the change that caused it does.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# E-mail (Django's MAILERS): SMTP when EMAIL_HOST is set (production, and the tests' own SMTP server);
+# otherwise each message is written as a file under var/mail, so the demo needs no server.
+_email_host = env("EMAIL_HOST", "")
+if _email_host:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _email_host,
+                "port": env_int("EMAIL_PORT", 25),
+                "username": env("EMAIL_HOST_USER", ""),
+                "password": env("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS", False),
+                "timeout": env_int("EMAIL_TIMEOUT", 10),
+            },
+        }
+    }
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(VAR_DIR / "mail")},
+        }
+    }
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Dissent Channel <dissent-channel@localhost>")
+#: The address links in e-mails point at (no trailing slash).
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Statistics: /stats/ for principals, auditors and custodians; STATS_PUBLIC=1 also serves
+# /stats/public/, aggregates only, to anyone.
+STATS_PUBLIC = env_bool("STATS_PUBLIC", False)
 
 LOGGING = {
     "version": 1,

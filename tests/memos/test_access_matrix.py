@@ -6,13 +6,15 @@ rule means changing a row here.
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from dissent.errors import AlreadyDone, DissentError, InvalidState, NotAllowed, NotFound
-from dissent.memos import actions, policy
-from dissent.memos.models import Memo, MemoState, Visibility
+from dissent.memos import actions, policy, responses
+from dissent.memos.models import Memo, MemoState, Reply, Visibility
 from dissent.memos.policy import Action
 from dissent.org.models import Person
 
@@ -42,12 +44,17 @@ MAY: dict[str, tuple[set[str], set[str]]] = {
     "unsign": ({"bob"}, {"open"}),
     "file": ({"alice"}, {"draft", "open"}),
     "acknowledge": ({"carol"}, {"filed"}),
-    "reply": ({"carol"}, {"acknowledged"}),
+    "reply": ({"carol", "paula"}, {"acknowledged"}),
     "close": ({"carol"}, {"replied"}),
     "withdraw": ({"alice"}, {"draft", "open"}),
     "add_addendum": ({"alice"}, {"filed", "acknowledged", "replied"}),
     "receipt": ({"alice", "bob"}, FILED),
     "extend": ({"carol"}, {"filed", "acknowledged"}),
+    "assign_reviewer": ({"carol"}, {"filed", "acknowledged"}),
+    "draft_reply": ({"carol"}, {"filed", "acknowledged"}),
+    "see_reply_draft": ({"carol", "paula"}, {"filed", "acknowledged"}),
+    "propose_meeting": ({"paula"}, {"filed", "acknowledged", "replied"}),
+    "meeting_preference": ({"bob"}, {"open", "filed", "acknowledged", "replied"}),
 }
 
 # Refusing these must not reveal there is anything to refuse: 404 instead of 403.
@@ -85,8 +92,8 @@ def _do(action: str) -> Callable[[Any, Person], object]:
         "sign": lambda memo, who: actions.sign_memo(memo, who, visibility=Visibility.NAMED),
         "unsign": actions.withdraw_signature,
         "file": actions.file_memo,
-        "acknowledge": actions.acknowledge_memo,
-        "reply": actions.reply_to_memo,
+        "acknowledge": lambda memo, who: responses.acknowledge_memo(memo, who, text="Received."),
+        "reply": _approve_reply,
         "close": actions.close_memo,
         "withdraw": actions.withdraw_memo,
         "add_addendum": lambda memo, who: actions.add_addendum(memo, who, body="A correction."),
@@ -94,8 +101,27 @@ def _do(action: str) -> Callable[[Any, Person], object]:
         "extend": lambda memo, who: actions.extend_reply_deadline(
             memo, who, amount=5, reason="Awaiting input."
         ),
+        "assign_reviewer": lambda memo, who: responses.assign_reviewer(memo, who, reviewer="peter"),
+        "draft_reply": lambda memo, who: responses.draft_reply(memo, who, text="Our reply.", marking="SBU"),
+        "see_reply_draft": lambda memo, who: policy.get_memo(who, memo.pk, action=Action.SEE_REPLY_DRAFT),
+        "propose_meeting": lambda memo, who: responses.propose_meeting(
+            memo, who, starts_at=timezone.now() + timedelta(days=7), place="Room 1"
+        ),
+        "meeting_preference": lambda memo, who: responses.set_meeting_preference(
+            memo, who, open_to_meeting=True
+        ),
     }
     return perform[action]
+
+
+def _approve_reply(memo: Memo, who: Person) -> object:
+    """Approval needs a draft by someone else: where the approver may approve, peter (a
+    principal made reviewer) drafts it first; everyone else meets the policy's refusal."""
+    if memo.state == "acknowledged" and who.username in {"carol", "paula"}:
+        carol = Person.objects.get(username="carol")
+        responses.assign_reviewer(memo, carol, reviewer="peter")
+        responses.draft_reply(memo, Person.objects.get(username="peter"), text="Our reply.", marking="SBU")
+    return responses.approve_reply(memo, who)
 
 
 def took_effect(action: str, memo_id: int, who: Person) -> bool:
@@ -120,6 +146,11 @@ def took_effect(action: str, memo_id: int, who: Person) -> bool:
         "sign": lambda: memo.signatures.filter(person=who).exists(),
         "unsign": lambda: not memo.signatures.filter(person=who).exists(),
         "add_addendum": lambda: memo.addenda.filter(author=who).exists(),
+        "assign_reviewer": lambda: memo.reviewer is not None and memo.reviewer.username == "peter",
+        "draft_reply": lambda: Reply.objects.filter(memo=memo, author=who).exists(),
+        "see_reply_draft": lambda: True,
+        "propose_meeting": lambda: memo.meetings.filter(proposed_by=who).exists(),
+        "meeting_preference": lambda: memo.signatures.get(person=who).open_to_meeting,
     }
     return checks[action]()
 

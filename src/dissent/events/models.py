@@ -25,6 +25,13 @@ class EventKind(models.TextChoices):
     MEMO_WITHDRAWN = "memo.withdrawn", _("Memo withdrawn")
     MEMO_ADDENDUM_ADDED = "memo.addendum_added", _("Addendum added")
     MEMO_REPLY_EXTENDED = "memo.reply_extended", _("Reply deadline extended")
+    MEMO_REVIEWER_ASSIGNED = "memo.reviewer_assigned", _("Reviewer assigned")
+    MEMO_REPLY_DRAFTED = "memo.reply_drafted", _("Reply drafted")
+    MEMO_MEETING_PREFERENCE = "memo.meeting_preference", _("Signer's meeting preference changed")
+    MEETING_PROPOSED = "meeting.proposed", _("Meeting proposed")
+    MEETING_ANSWERED = "meeting.answered", _("Meeting invitation answered")
+    DEADLINE_REMINDED = "deadline.reminded", _("Deadline reminder sent")
+    DEADLINE_ESCALATED = "deadline.escalated", _("Overdue deadline escalated")
 
 
 class AppendOnlyError(Exception):

@@ -3,7 +3,8 @@
 from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
-from django.utils import timezone
+
+from dissent import clock
 
 from .canonical import canonical_json, canonical_sha256
 from .models import Event, EventKind, PendingEvent
@@ -24,7 +25,7 @@ def record_event(
         actor=actor,
         object_type=str(subject._meta.model_name),
         object_id=subject.pk,
-        created_at=timezone.now(),
+        created_at=clock.now(),
         payload=payload,
         payload_sha256=canonical_sha256(payload),
     )

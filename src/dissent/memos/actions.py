@@ -6,9 +6,9 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dissent import clock
 from dissent.deadlines.calendar import extend as extend_due
 from dissent.deadlines.channel import channel_policy
 from dissent.errors import AlreadyDone, InvalidInput, InvalidState, NotAllowed, NotFound
@@ -17,7 +17,7 @@ from dissent.events.recording import record_event
 from dissent.markings.models import Marking
 from dissent.org.models import Person, Role
 
-from . import policy
+from . import notices, policy
 from .content import content_sha256
 from .models import Addendum, Drafter, Extension, Invitation, Memo, MemoState, Signature, Visibility
 from .policy import Action
@@ -29,7 +29,7 @@ POLICY_MAX = 300
 MAX_INVITATIONS_PER_REQUEST = 200
 
 
-def _clean_text(label: str, value: str, limit: int) -> str:
+def clean_text(label: str, value: str, limit: int) -> str:
     value = (value or "").strip()
     if not value:
         raise InvalidInput(_("%(field)s is required.") % {"field": label})
@@ -47,10 +47,10 @@ def _clean_content(
     *, title: str, summary: str, body: str, policy_questioned: str, addressee: str, marking: str
 ) -> dict[str, object]:
     fields: dict[str, object] = {
-        "title": _clean_text(_("Title"), title, TITLE_MAX),
-        "summary": _clean_text(_("Summary"), summary, SUMMARY_MAX),
-        "body": _clean_text(_("Body"), body, settings.MEMO_BODY_MAX_CHARS),
-        "policy": _clean_text(_("Policy"), policy_questioned, POLICY_MAX),
+        "title": clean_text(_("Title"), title, TITLE_MAX),
+        "summary": clean_text(_("Summary"), summary, SUMMARY_MAX),
+        "body": clean_text(_("Body"), body, settings.MEMO_BODY_MAX_CHARS),
+        "policy": clean_text(_("Policy"), policy_questioned, POLICY_MAX),
     }
     principal = Person.objects.filter(username=addressee, role=Role.PRINCIPAL, is_active=True).first()
     if principal is None:
@@ -63,7 +63,7 @@ def _clean_content(
     return fields
 
 
-def _locked(memo: Memo, person: Person) -> Memo:
+def locked(memo: Memo, person: Person) -> Memo:
     """Re-read the memo under a row lock, with the caller's standing, so that two actions
     on one memo (filing and withdrawing a signature, say) happen one after the other."""
     locked = (
@@ -144,7 +144,7 @@ def edit_memo(
     addressee: str,
     marking: str,
 ) -> Memo:
-    memo = _locked(memo, person)
+    memo = locked(memo, person)
     policy.require(person, Action.EDIT, memo)
     fields = _clean_content(
         title=title,
@@ -167,7 +167,7 @@ def invite(
 ) -> list[Person]:
     """Invite colleagues to co-sign (or to co-draft). Returns who was newly invited;
     people already invited are left as they are. Unknown names change nothing."""
-    memo = _locked(memo, person)
+    memo = locked(memo, person)
     policy.require(person, Action.INVITE, memo)
     wanted = list(dict.fromkeys(u.strip() for u in usernames if u and u.strip()))
     if not wanted:
@@ -200,7 +200,7 @@ def invite(
 
 
 def _transition(memo: Memo, person: Person, action: Action, to: MemoState, kind: EventKind) -> Memo:
-    memo = _locked(memo, person)
+    memo = locked(memo, person)
     policy.require(person, action, memo)
     before = memo.state
     memo.state = to
@@ -245,7 +245,7 @@ def _sign(memo_id: int, person: Person, visibility: str) -> Signature:
 
 @transaction.atomic
 def withdraw_signature(memo: Memo, person: Person) -> None:
-    memo = _locked(memo, person)
+    memo = locked(memo, person)
     policy.require(person, Action.UNSIGN, memo)
     signature = Signature.objects.get(memo=memo, person=person)
     signature_id = signature.pk
@@ -259,12 +259,12 @@ def withdraw_signature(memo: Memo, person: Person) -> None:
 def file_memo(memo: Memo, person: Person) -> Memo:
     """File the memo with the channel: its content is frozen and hashed, and the filing
     event records the hash and the exact signatures at that moment."""
-    memo = _locked(memo, person)
+    memo = locked(memo, person)
     policy.require(person, Action.FILE, memo)
     before = memo.state
     signature_ids = list(Signature.objects.filter(memo=memo).order_by("pk").values_list("pk", flat=True))
     memo.state = MemoState.FILED
-    memo.filed_at = timezone.now()
+    memo.filed_at = clock.now()
     memo.content_sha256 = content_sha256(memo)
     memo.ack_due, memo.reply_due = channel_policy().due_dates(memo.filed_at)
     memo.save(update_fields=["state", "filed_at", "content_sha256", "ack_due", "reply_due", "updated_at"])
@@ -282,17 +282,8 @@ def file_memo(memo: Memo, person: Person) -> Memo:
             "reply_due": timestamp(memo.reply_due),
         },
     )
+    notices.notify_filed(memo, len(signature_ids))
     return memo
-
-
-@transaction.atomic
-def acknowledge_memo(memo: Memo, person: Person) -> Memo:
-    return _transition(memo, person, Action.ACKNOWLEDGE, MemoState.ACKNOWLEDGED, EventKind.MEMO_ACKNOWLEDGED)
-
-
-@transaction.atomic
-def reply_to_memo(memo: Memo, person: Person) -> Memo:
-    return _transition(memo, person, Action.REPLY, MemoState.REPLIED, EventKind.MEMO_REPLIED)
 
 
 @transaction.atomic
@@ -312,7 +303,7 @@ REASON_MAX = 2000
 def extend_reply_deadline(memo: Memo, person: Person, *, amount: int, reason: str) -> Extension:
     """Move the reply deadline later, within the channel preset's extension rules; the
     reason is recorded and shown to everyone who sees the memo."""
-    memo = _locked(memo, person)
+    memo = locked(memo, person)
     policy.require(person, Action.EXTEND, memo)
     channel = channel_policy()
     rules = channel.preset.extension
@@ -320,7 +311,7 @@ def extend_reply_deadline(memo: Memo, person: Person, *, amount: int, reason: st
         raise InvalidState(_("This channel's rules allow no extension of the reply deadline."))
     if not 1 <= amount <= rules.max_amount:
         raise InvalidInput(_("An extension must be between 1 and %(max)d.") % {"max": rules.max_amount})
-    text = _clean_text(_("Reason"), reason, REASON_MAX)
+    text = clean_text(_("Reason"), reason, REASON_MAX)
     if memo.extensions.count() >= rules.max_times:
         raise InvalidState(
             _("The reply deadline has already been extended the %(times)d time(s) the rules allow.")
@@ -352,15 +343,16 @@ def extend_reply_deadline(memo: Memo, person: Person, *, amount: int, reason: st
             "reply_due": timestamp(memo.reply_due),
         },
     )
+    notices.extension_notice(memo, before=before, reason=text)
     return extension
 
 
 @transaction.atomic
 def add_addendum(memo: Memo, person: Person, *, body: str) -> Addendum:
     """The only way to correct a filed memo: the filed text stays as it was."""
-    memo = _locked(memo, person)
+    memo = locked(memo, person)
     policy.require(person, Action.ADD_ADDENDUM, memo)
-    text = _clean_text(_("Addendum"), body, settings.MEMO_BODY_MAX_CHARS)
+    text = clean_text(_("Addendum"), body, settings.MEMO_BODY_MAX_CHARS)
     addendum = Addendum.objects.create(memo=memo, author=person, body=text)
     record_event(person, EventKind.MEMO_ADDENDUM_ADDED, memo, {"memo": memo.pk, "addendum": addendum.pk})
     return addendum
@@ -370,8 +362,6 @@ def add_addendum(memo: Memo, person: Person, *, body: str) -> Addendum:
 TRANSITIONS = {
     MemoState.OPEN: open_memo,
     MemoState.FILED: file_memo,
-    MemoState.ACKNOWLEDGED: acknowledge_memo,
-    MemoState.REPLIED: reply_to_memo,
     MemoState.CLOSED: close_memo,
     MemoState.WITHDRAWN: withdraw_memo,
 }

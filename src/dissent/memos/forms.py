@@ -77,3 +77,53 @@ class ExtensionForm(forms.Form):
 
 class AddendumForm(forms.Form):
     body = forms.CharField(label=_("Addendum"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class AcknowledgeForm(forms.Form):
+    text = forms.CharField(
+        label=_("Acknowledgment (sent to the drafters and signers)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Leave blank to send the channel's standard acknowledgment."),
+    )
+
+
+class ReviewerForm(forms.Form):
+    reviewer = forms.ChoiceField(label=_("Reviewer who drafts the reply"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = Person.objects.filter(role__in=[Role.CUSTODIAN, Role.PRINCIPAL], is_active=True).order_by(
+            "last_name", "username"
+        )
+        self.fields["reviewer"].choices = [(p.username, p.display_name) for p in people]  # type: ignore[attr-defined]
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(label=_("Substantive reply"), widget=forms.Textarea(attrs={"rows": 10}))
+    marking = forms.ChoiceField(label=_("Handling marking of the reply"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        markings = Marking.objects.filter(active=True)
+        self.fields["marking"].choices = [(m.code, m.label) for m in markings]  # type: ignore[attr-defined]
+
+
+class MeetingForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("When"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Local time."),
+    )
+    place = forms.CharField(label=_("Where (a room or a link)"), max_length=300)
+    agenda = forms.CharField(label=_("Agenda"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MeetingPreferenceForm(forms.Form):
+    open_to_meeting = forms.BooleanField(
+        label=_("I am open to meeting leadership about this memo"), required=False
+    )
+
+
+class MeetingAnswerForm(forms.Form):
+    accept = forms.TypedChoiceField(choices=[("yes", "yes"), ("no", "no")], coerce=lambda v: v == "yes")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dissent import clock
 from dissent.markings.models import Marking
 
 
@@ -48,7 +49,7 @@ class Memo(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     filed_at = models.DateTimeField(_("filed"), null=True, blank=True)
     #: SHA-256 of the canonical JSON of the filed content (memos/content.py); set once, at filing.
@@ -57,6 +58,15 @@ class Memo(models.Model):
     #: policy (deadlines/channel.py) and recorded in the filing event too.
     ack_due = models.DateTimeField(_("acknowledgment due"), null=True, blank=True)
     reply_due = models.DateTimeField(_("reply due"), null=True, blank=True)
+    #: Who prepares the substantive reply, assigned by a custodian (memos/responses.py).
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memos_to_review",
+        verbose_name=_("reviewer"),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -77,7 +87,7 @@ class Drafter(models.Model):
 
     memo = models.ForeignKey(Memo, on_delete=models.CASCADE, related_name="drafters")
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    added_at = models.DateTimeField(auto_now_add=True)
+    added_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["memo", "person"], name="one_drafter_row_per_person")]
@@ -92,7 +102,7 @@ class Invitation(models.Model):
     memo = models.ForeignKey(Memo, on_delete=models.CASCADE, related_name="invitations")
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["memo", "person"], name="one_invitation_per_person")]
@@ -108,7 +118,9 @@ class Signature(models.Model):
     memo = models.ForeignKey(Memo, on_delete=models.CASCADE, related_name="signatures")
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signatures")
     visibility = models.CharField(_("visibility"), max_length=20, choices=Visibility.choices)
-    signed_at = models.DateTimeField(_("signed"), auto_now_add=True)
+    #: The signer is willing to be invited when leadership proposes a meeting about the memo.
+    open_to_meeting = models.BooleanField(_("open to a meeting"), default=False)
+    signed_at = models.DateTimeField(_("signed"), default=clock.now)
 
     class Meta:
         ordering = ["signed_at", "id"]
@@ -128,7 +140,7 @@ class Extension(models.Model):
     reason = models.TextField(_("reason"))
     due_before = models.DateTimeField(_("due before"))
     due_after = models.DateTimeField(_("due after"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -143,7 +155,7 @@ class Addendum(models.Model):
     memo = models.ForeignKey(Memo, on_delete=models.CASCADE, related_name="addenda")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("body (Markdown)"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -151,3 +163,89 @@ class Addendum(models.Model):
 
     def __str__(self) -> str:
         return f"addendum {self.pk} to {self.memo}"
+
+
+class Acknowledgment(models.Model):
+    """The channel's acknowledgment of a filed memo; its text goes to drafters and signers."""
+
+    memo = models.OneToOneField(Memo, on_delete=models.CASCADE, related_name="acknowledgment")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("acknowledgment"))
+    created_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"acknowledgment of {self.memo}"
+
+
+class Reply(models.Model):
+    """The substantive reply: drafted (and redrafted) by a custodian or the reviewer, then
+    approved by the addressee or another custodian, which sends it. It carries a handling
+    marking of its own, like a memo."""
+
+    memo = models.OneToOneField(Memo, on_delete=models.CASCADE, related_name="reply")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("reply (Markdown)"))
+    marking = models.ForeignKey(
+        Marking, on_delete=models.PROTECT, related_name="+", verbose_name=_("marking")
+    )
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = _("replies")
+
+    def __str__(self) -> str:
+        return f"reply to {self.memo}"
+
+    @property
+    def is_sent(self) -> bool:
+        return self.approved_at is not None
+
+
+class Meeting(models.Model):
+    """A meeting leadership proposes with the dissenters of one memo."""
+
+    memo = models.ForeignKey(Memo, on_delete=models.CASCADE, related_name="meetings")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField(_("starts at"))
+    place = models.CharField(_("place or link"), max_length=300)
+    agenda = models.TextField(_("agenda"), blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+
+    def __str__(self) -> str:
+        return f"meeting on {self.memo} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class MeetingResponse(models.TextChoices):
+    PENDING = "pending", _("Not answered yet")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
+class MeetingInvitation(models.Model):
+    """One invitee of a meeting. A protected signer's name is shown to the proposer only
+    once they accept (memos/responses.py decides what each viewer sees)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    protected = models.BooleanField(default=False)
+    response = models.CharField(
+        max_length=20, choices=MeetingResponse.choices, default=MeetingResponse.PENDING
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "person"], name="one_invitation_per_meeting")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} invited to {self.meeting}"

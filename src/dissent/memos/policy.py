@@ -37,6 +37,11 @@ class Action(StrEnum):
     ADD_ADDENDUM = "add_addendum"
     RECEIPT = "receipt"
     EXTEND = "extend"
+    ASSIGN_REVIEWER = "assign_reviewer"
+    DRAFT_REPLY = "draft_reply"
+    SEE_REPLY_DRAFT = "see_reply_draft"
+    PROPOSE_MEETING = "propose_meeting"
+    MEETING_PREFERENCE = "meeting_preference"
 
 
 class Standing(StrEnum):
@@ -46,6 +51,7 @@ class Standing(StrEnum):
     INVITEE = "invitee"
     SIGNER = "signer"
     ADDRESSEE = "addressee"
+    REVIEWER = "reviewer"
     CUSTODIAN = "custodian"
     AUDITOR = "auditor"
 
@@ -60,7 +66,14 @@ VISIBLE_TO: dict[MemoState, frozenset[Standing]] = {
     MemoState.WITHDRAWN: frozenset({Standing.DRAFTER, Standing.INVITEE, Standing.SIGNER}),
     **{
         state: frozenset(
-            {Standing.DRAFTER, Standing.SIGNER, Standing.ADDRESSEE, Standing.CUSTODIAN, Standing.AUDITOR}
+            {
+                Standing.DRAFTER,
+                Standing.SIGNER,
+                Standing.ADDRESSEE,
+                Standing.REVIEWER,
+                Standing.CUSTODIAN,
+                Standing.AUDITOR,
+            }
         )
         for state in _FILED
     },
@@ -82,7 +95,11 @@ RULES: dict[Action, Rule] = {
     Action.UNSIGN: Rule(frozenset({Standing.SIGNER}), frozenset({MemoState.OPEN})),
     Action.FILE: Rule(frozenset({Standing.DRAFTER}), _BEFORE_FILING),
     Action.ACKNOWLEDGE: Rule(frozenset({Standing.CUSTODIAN}), frozenset({MemoState.FILED})),
-    Action.REPLY: Rule(frozenset({Standing.CUSTODIAN}), frozenset({MemoState.ACKNOWLEDGED})),
+    # Approving the drafted reply sends it (memos/responses.py); someone other than its
+    # author approves it unless the channel settings say otherwise.
+    Action.REPLY: Rule(
+        frozenset({Standing.CUSTODIAN, Standing.ADDRESSEE}), frozenset({MemoState.ACKNOWLEDGED})
+    ),
     Action.CLOSE: Rule(frozenset({Standing.CUSTODIAN}), frozenset({MemoState.REPLIED})),
     Action.WITHDRAW: Rule(frozenset({Standing.DRAFTER}), _BEFORE_FILING),
     Action.ADD_ADDENDUM: Rule(
@@ -91,6 +108,25 @@ RULES: dict[Action, Rule] = {
     Action.RECEIPT: Rule(frozenset({Standing.DRAFTER, Standing.SIGNER}), _FILED),
     Action.EXTEND: Rule(
         frozenset({Standing.CUSTODIAN}), frozenset({MemoState.FILED, MemoState.ACKNOWLEDGED})
+    ),
+    Action.ASSIGN_REVIEWER: Rule(
+        frozenset({Standing.CUSTODIAN}), frozenset({MemoState.FILED, MemoState.ACKNOWLEDGED})
+    ),
+    Action.DRAFT_REPLY: Rule(
+        frozenset({Standing.CUSTODIAN, Standing.REVIEWER}),
+        frozenset({MemoState.FILED, MemoState.ACKNOWLEDGED}),
+    ),
+    Action.SEE_REPLY_DRAFT: Rule(
+        frozenset({Standing.CUSTODIAN, Standing.REVIEWER, Standing.ADDRESSEE}),
+        frozenset({MemoState.FILED, MemoState.ACKNOWLEDGED}),
+    ),
+    Action.PROPOSE_MEETING: Rule(
+        frozenset({Standing.ADDRESSEE}),
+        frozenset({MemoState.FILED, MemoState.ACKNOWLEDGED, MemoState.REPLIED}),
+    ),
+    Action.MEETING_PREFERENCE: Rule(
+        frozenset({Standing.SIGNER}),
+        frozenset({MemoState.OPEN, MemoState.FILED, MemoState.ACKNOWLEDGED, MemoState.REPLIED}),
     ),
 }
 
@@ -107,12 +143,17 @@ def _state_message(action: Action) -> str:
         Action.UNSIGN: _("Signatures can only be withdrawn while the memo is open for signatures."),
         Action.FILE: _("This memo has already been filed or withdrawn."),
         Action.ACKNOWLEDGE: _("Only a newly filed memo can be acknowledged."),
-        Action.REPLY: _("A memo must be acknowledged before it is replied to."),
+        Action.REPLY: _("A memo must be acknowledged, and not yet answered, before a reply is sent."),
         Action.CLOSE: _("A memo must be replied to before it is closed."),
         Action.WITHDRAW: _("A filed memo cannot be withdrawn."),
         Action.ADD_ADDENDUM: _("Addenda can be added to a filed memo until it is closed."),
         Action.RECEIPT: _("A receipt exists once the memo has been filed."),
         Action.EXTEND: _("The reply deadline can only be extended until the memo is replied to."),
+        Action.ASSIGN_REVIEWER: _("A reviewer can be assigned until the memo is replied to."),
+        Action.DRAFT_REPLY: _("The reply can be drafted until it is sent."),
+        Action.SEE_REPLY_DRAFT: _("There is no reply draft at this stage."),
+        Action.PROPOSE_MEETING: _("A meeting can be proposed once the memo is filed and until it is closed."),
+        Action.MEETING_PREFERENCE: _("This can be changed until the memo is closed."),
     }
     return messages[action]
 
@@ -126,12 +167,17 @@ def _who_message(action: Action) -> str:
         Action.UNSIGN: _("You have not signed this memo."),
         Action.FILE: _("Only the memo's drafters can file it."),
         Action.ACKNOWLEDGE: _("Only the channel's custodians can acknowledge a memo."),
-        Action.REPLY: _("Only the channel's custodians can record a reply."),
+        Action.REPLY: _("Only the channel's custodians and the memo's addressee can approve the reply."),
         Action.CLOSE: _("Only the channel's custodians can close a memo."),
         Action.WITHDRAW: _("Only the memo's drafters can withdraw it."),
         Action.ADD_ADDENDUM: _("Only the memo's drafters can add an addendum."),
         Action.RECEIPT: _("No receipt for you here."),
         Action.EXTEND: _("Only the channel's custodians can extend the reply deadline."),
+        Action.ASSIGN_REVIEWER: _("Only the channel's custodians can assign a reviewer."),
+        Action.DRAFT_REPLY: _("Only the channel's custodians and the memo's reviewer can draft the reply."),
+        Action.SEE_REPLY_DRAFT: _("The reply draft is for the custodians, the reviewer and the addressee."),
+        Action.PROPOSE_MEETING: _("Only the memo's addressee can propose a meeting with its dissenters."),
+        Action.MEETING_PREFERENCE: _("Only the memo's signers choose whether they are open to a meeting."),
     }
     return messages[action]
 
@@ -167,6 +213,8 @@ def standing(person: Person, memo: Memo) -> frozenset[Standing]:
         result.add(Standing.SIGNER)
     if memo.addressee_id == person.pk:
         result.add(Standing.ADDRESSEE)
+    if memo.reviewer_id is not None and memo.reviewer_id == person.pk:
+        result.add(Standing.REVIEWER)
     return frozenset(result)
 
 
@@ -201,6 +249,7 @@ def visible_memos(person: Person, memos: QuerySet[Memo] | None = None) -> QueryS
         Standing.INVITEE: Q(is_invitee=True),
         Standing.SIGNER: Q(is_signer=True),
         Standing.ADDRESSEE: Q(addressee=person),
+        Standing.REVIEWER: Q(reviewer=person),
     }
     roles = _role_standing(person)
     condition = Q(pk__in=[])

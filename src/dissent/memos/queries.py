@@ -4,7 +4,7 @@ count comes from the rows it counts, in the same query."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -12,7 +12,18 @@ from dissent.errors import NotAllowed
 from dissent.org.models import Person, Role
 
 from . import policy
-from .models import FILED_STATES, Memo, MemoState, Signature, Visibility
+from .models import (
+    FILED_STATES,
+    Acknowledgment,
+    Meeting,
+    MeetingInvitation,
+    MeetingResponse,
+    Memo,
+    MemoState,
+    Reply,
+    Signature,
+    Visibility,
+)
 
 
 def with_signature_count(memos: QuerySet[Memo]) -> QuerySet[Memo]:
@@ -46,6 +57,10 @@ def addressed_to(person: Person) -> QuerySet[Memo]:
     """Filed memos addressed to `person`, oldest filing first."""
     memos = policy.visible_memos(person).filter(addressee=person, state__in=FILED_STATES)
     return with_signature_count(memos.select_related("marking", "addressee")).order_by("filed_at", "id")
+
+
+def signature_of(person: Person, memo: Memo) -> Signature | None:
+    return Signature.objects.filter(memo=memo, person=person).first()
 
 
 def signature_count(memo: Memo) -> int:
@@ -86,3 +101,79 @@ def signatures_seen_by(viewer: Person, memo: Memo) -> list[SignatureLine]:
             )
         )
     return lines
+
+
+@dataclass(frozen=True)
+class ResponseView:
+    """The organisation's side of a memo, as one viewer may see it."""
+
+    acknowledgment: Acknowledgment | None
+    reply: Reply | None  # the sent reply, or the draft for those who may see drafts
+    reply_is_draft: bool
+    meetings: list["MeetingView"]
+
+
+@dataclass(frozen=True)
+class InviteeLine:
+    name: str | None  # None: a protected signer this viewer may not see named
+    response: str
+    mine: bool
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    meeting: Meeting
+    invitees: list[InviteeLine]
+    my_invitation: MeetingInvitation | None
+
+
+def response_seen_by(viewer: Person, memo: Memo) -> ResponseView:
+    """Acknowledgment, reply and meetings as `viewer` may see them. Texts are for those who
+    may read the memo's body; a reply draft only for those who may see drafts; a meeting
+    for its proposer, its invitees and the custodians."""
+    readable = policy.can(viewer, policy.Action.READ_BODY, memo)
+    acknowledgment = Acknowledgment.objects.filter(memo=memo).first() if readable else None
+    reply = Reply.objects.select_related("marking", "author", "approved_by").filter(memo=memo).first()
+    is_draft = reply is not None and not reply.is_sent
+    if reply is not None and (
+        (is_draft and not policy.can(viewer, policy.Action.SEE_REPLY_DRAFT, memo)) or not readable
+    ):
+        reply = None
+    return ResponseView(acknowledgment, reply, is_draft, meetings_seen_by(viewer, memo))
+
+
+def meetings_seen_by(viewer: Person, memo: Memo) -> list[MeetingView]:
+    custodian = viewer.has_role(Role.CUSTODIAN)
+    subordinates = viewer.subordinate_ids() if custodian else set()
+    meetings = (
+        Meeting.objects.filter(memo=memo)
+        .select_related("proposed_by")
+        .prefetch_related(
+            Prefetch(
+                "invitations", queryset=MeetingInvitation.objects.select_related("person").order_by("id")
+            )
+        )
+    )
+    views = []
+    for meeting in meetings:
+        invitations = list(meeting.invitations.all())
+        mine = next((i for i in invitations if i.person_id == viewer.pk), None)
+        if not (custodian or mine or meeting.proposed_by_id == viewer.pk):
+            continue
+        lines = []
+        for invitation in invitations:
+            shown = (
+                not invitation.protected
+                or invitation.person_id == viewer.pk
+                or policy.can_see_protected_name(viewer, invitation.person_id, subordinates)
+                or (meeting.proposed_by_id == viewer.pk and invitation.response == MeetingResponse.ACCEPTED)
+            )
+            lines.append(
+                InviteeLine(
+                    name=invitation.person.display_name if shown else None,
+                    response=invitation.get_response_display(),
+                    mine=invitation.person_id == viewer.pk,
+                )
+            )
+        views.append(MeetingView(meeting, lines, mine))
+    return views

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import response_views, views
 
 app_name = "memos"
 urlpatterns = [
@@ -14,4 +14,15 @@ urlpatterns = [
     path("<int:memo_id>/addenda/", views.memo_addendum, name="addendum"),
     path("<int:memo_id>/extensions/", views.memo_extend, name="extend"),
     path("<int:memo_id>/receipt.json", views.memo_receipt, name="receipt"),
+    path("<int:memo_id>/acknowledge/", response_views.acknowledge, name="acknowledge"),
+    path("<int:memo_id>/reviewer/", response_views.assign_reviewer, name="reviewer"),
+    path("<int:memo_id>/reply/", response_views.draft_reply, name="reply"),
+    path("<int:memo_id>/reply/approve/", response_views.approve_reply, name="approve-reply"),
+    path("<int:memo_id>/meeting-preference/", response_views.meeting_preference, name="meeting-preference"),
+    path("<int:memo_id>/meetings/", response_views.propose_meeting, name="propose-meeting"),
+    path(
+        "<int:memo_id>/meetings/<int:meeting_id>/answer/",
+        response_views.answer_meeting,
+        name="answer-meeting",
+    ),
 ]

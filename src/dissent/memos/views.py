@@ -16,8 +16,21 @@ from dissent.org.models import Person
 
 from . import actions, policy, queries
 from .content import render_markdown
-from .forms import AddendumForm, ExtensionForm, InviteForm, MemoForm, SignForm, TransitionForm
-from .models import Memo, MemoState
+from .forms import (
+    AcknowledgeForm,
+    AddendumForm,
+    ExtensionForm,
+    InviteForm,
+    MeetingForm,
+    MeetingPreferenceForm,
+    MemoForm,
+    ReplyForm,
+    ReviewerForm,
+    SignForm,
+    TransitionForm,
+)
+from .models import Memo, MemoState, Reply
+from .notices import default_acknowledgment
 from .policy import Action
 from .visibility import who_can_see
 
@@ -89,6 +102,8 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
     lines = queries.signatures_seen_by(person, memo)
     allowed = {a.value for a in policy.RULES if policy.can(person, a, memo)}
     readable = policy.can(person, Action.READ_BODY, memo)
+    my_signature_row = queries.signature_of(person, memo)
+    response = queries.response_seen_by(person, memo)
     context = {
         "memo": memo,
         "marking": memo.marking,
@@ -112,16 +127,35 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
         "body_max": settings.MEMO_BODY_MAX_CHARS,
         "receipt": _receipt_summary(person, memo),
         "deadlines": _deadlines(memo),
+        "response": response,
+        "reply_html": render_markdown(response.reply.text) if response.reply else "",
+        "acknowledge_form": AcknowledgeForm(initial={"text": default_acknowledgment(memo)})
+        if Action.ACKNOWLEDGE.value in allowed
+        else None,
+        "reviewer_form": ReviewerForm(initial={"reviewer": memo.reviewer.username if memo.reviewer else None})
+        if Action.ASSIGN_REVIEWER.value in allowed
+        else None,
+        "reply_form": _reply_form(memo, response.reply) if Action.DRAFT_REPLY.value in allowed else None,
+        "meeting_form": MeetingForm() if Action.PROPOSE_MEETING.value in allowed else None,
+        "meeting_preference_form": MeetingPreferenceForm(
+            initial={"open_to_meeting": my_signature_row.open_to_meeting}
+        )
+        if Action.MEETING_PREFERENCE.value in allowed and my_signature_row is not None
+        else None,
     }
     return render(request, "memos/memo_detail.html", context)
+
+
+def _reply_form(memo: Memo, draft: Reply | None) -> ReplyForm:
+    if draft is None or draft.is_sent:
+        return ReplyForm(initial={"marking": memo.marking.code})
+    return ReplyForm(initial={"text": draft.text, "marking": draft.marking.code})
 
 
 def _transitions_for(allowed: set[str]) -> list[tuple[str, str]]:
     labels = [
         (Action.OPEN, MemoState.OPEN, _("Open for signatures")),
         (Action.FILE, MemoState.FILED, _("File with the channel")),
-        (Action.ACKNOWLEDGE, MemoState.ACKNOWLEDGED, _("Acknowledge")),
-        (Action.REPLY, MemoState.REPLIED, _("Mark as replied")),
         (Action.CLOSE, MemoState.CLOSED, _("Close")),
         (Action.WITHDRAW, MemoState.WITHDRAWN, _("Withdraw memo")),
     ]

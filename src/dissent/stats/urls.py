@@ -1,3 +1,8 @@
 from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from . import views
+
+urlpatterns: list[URLPattern] = [
+    path("", views.statistics, name="stats"),
+    path("public/", views.public_statistics, name="stats-public"),
+]

@@ -8,8 +8,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from dissent.demo import DemoAccount, seed
-from dissent.log.sequencer import integrate_pending, run_forever
+from dissent.log.sequencer import integrate_pending
 from dissent.org.models import Person
+from dissent.worker import run_forever
 
 
 class Command(BaseCommand):
