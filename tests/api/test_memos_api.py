@@ -31,6 +31,9 @@ class Api:
     def post(self, path: str, body: Any) -> Any:
         return self._send("post", path, body)
 
+    def put(self, path: str, body: Any) -> Any:
+        return self._send("put", path, body)
+
     def patch(self, path: str, body: Any) -> Any:
         return self._send("patch", path, body)
 
@@ -64,8 +67,17 @@ def test_a_memo_goes_from_draft_to_closed_through_the_api(cast: Cast) -> None:
     signed = bob.post(f"/memos/{memo_id}/signatures", {"visibility": "protected"})
     assert signed.status_code == 201
     assert alice.post(f"/memos/{memo_id}/transitions", {"to": "filed"}).json()["state"] == "filed"
-    for state in ["acknowledged", "replied", "closed"]:
-        assert carol.post(f"/memos/{memo_id}/transitions", {"to": state}).json()["state"] == state
+    acknowledged = carol.post(f"/memos/{memo_id}/acknowledgment", {"text": "Received; we reply by May."})
+    assert acknowledged.json()["state"] == "acknowledged", acknowledged.content
+    paula = api(cast.paula)
+    drafted = carol.put(f"/memos/{memo_id}/reply", {"text": "We have weighed it.", "marking": "SBU"})
+    assert drafted.json()["sent"] is False, drafted.content
+    assert alice.get(f"/memos/{memo_id}/reply").status_code == 404  # drafts are not for the dissenters
+    assert carol.post(f"/memos/{memo_id}/reply/approval", {}).status_code == 403  # not by its own author
+    approved = paula.post(f"/memos/{memo_id}/reply/approval", {})
+    assert approved.json()["approved_by"] == "paula", approved.content
+    assert alice.get(f"/memos/{memo_id}/reply").json()["text"] == "We have weighed it."
+    assert carol.post(f"/memos/{memo_id}/transitions", {"to": "closed"}).json()["state"] == "closed"
 
     final = alice.get(f"/memos/{memo_id}").json()
     assert final["state"] == "closed"

@@ -251,6 +251,7 @@ def test_every_action_records_an_event(cast: Cast) -> None:
         EventKind.MEMO_SIGNED,
         EventKind.MEMO_FILED,
         EventKind.MEMO_ACKNOWLEDGED,
+        EventKind.MEMO_REPLY_DRAFTED,
         EventKind.MEMO_REPLIED,
         EventKind.MEMO_CLOSED,
     ]

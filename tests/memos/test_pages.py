@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from dissent.memos.models import Memo, MemoState, Signature, Visibility
+from dissent.memos.models import Acknowledgment, Memo, MemoState, Signature, Visibility
 from dissent.org.models import Person, Role
 
 from ..conftest import Cast, csrf, signed_in
@@ -118,10 +118,15 @@ def test_a_hidden_memo_page_is_404(cast: Cast) -> None:
 def test_a_custodian_acknowledges_from_the_page(cast: Cast) -> None:
     memo = make_memo(MemoState.FILED, drafter=cast.alice, addressee=cast.paula)
 
-    response = post(signed_in(cast.carol), f"/memos/{memo.pk}/transition/", {"to": "acknowledged"})
+    page = signed_in(cast.carol).get(f"/memos/{memo.pk}/").content.decode()
+    assert "will send a substantive reply by" in page  # the standard text, ready to edit
+
+    response = post(signed_in(cast.carol), f"/memos/{memo.pk}/acknowledge/", {"text": "Received, thank you."})
 
     assert response.status_code == 302
     assert Memo.objects.get(pk=memo.pk).state == "acknowledged"
+    assert Acknowledgment.objects.get(memo=memo).text == "Received, thank you."
+    assert "Received, thank you." in signed_in(cast.alice).get(f"/memos/{memo.pk}/").content.decode()
 
 
 def test_the_queue_page_is_for_custodians(cast: Cast) -> None:
@@ -176,7 +181,10 @@ def test_memo_page_with_1000_signatures_runs_a_constant_number_of_queries(cast: 
     large_count = _queries(client, f"/memos/{large.pk}/")
 
     assert large_count == small_count
-    assert large_count <= 9  # alice's page also locates her filing receipt (3 queries)
+    # session, person, memo, signatures, reply, meetings, addenda, extensions, the channel
+    # policy for the deadlines (2); alice's page also locates her filing receipt (3); carol's
+    # asks for her subordinates and fills the reviewer and marking choices of her forms.
+    assert large_count <= 16
     assert "1000 signatures" in client.get(f"/memos/{large.pk}/").content.decode()
 
 

@@ -65,7 +65,9 @@ class InvitationsOut(Schema):
 
 
 class TransitionIn(Schema):
-    to: Literal["open", "filed", "acknowledged", "replied", "closed", "withdrawn"]
+    to: Literal["open", "filed", "closed", "withdrawn"] = Field(
+        description="Acknowledging and replying have routes of their own (they carry text)."
+    )
 
 
 class SignatureIn(Schema):
@@ -117,3 +119,54 @@ class Problem(Schema):
     title: str
     status: int
     detail: str
+
+
+class AcknowledgmentIn(Schema):
+    text: str = Field("", description="Sent to the drafters and signers; blank sends the standard text.")
+
+
+class ReviewerIn(Schema):
+    username: str = Field(description="A custodian or principal who drafts the reply.")
+
+
+class ReplyIn(Schema):
+    text: str = Field(description="The substantive reply, in Markdown.")
+    marking: str = Field(description="Code of the reply's handling marking.")
+
+
+class ReplyOut(Schema):
+    text: str
+    marking: MarkingOut
+    author: str
+    sent: bool = Field(description="False while it is a draft awaiting approval.")
+    approved_by: str | None
+    approved_at: datetime | None
+
+
+class MeetingPreferenceIn(Schema):
+    open_to_meeting: bool
+
+
+class MeetingIn(Schema):
+    starts_at: datetime = Field(description="With a time zone, in the future.")
+    place: str
+    agenda: str = ""
+
+
+class InviteeOut(Schema):
+    name: str | None = Field(description="Null for a protected signer the caller may not see named.")
+    response: str
+    mine: bool
+
+
+class MeetingOut(Schema):
+    id: int
+    starts_at: datetime
+    place: str
+    agenda: str
+    proposed_by: str
+    invitees: list[InviteeOut]
+
+
+class MeetingAnswerIn(Schema):
+    accept: bool

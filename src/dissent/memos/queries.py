@@ -131,8 +131,11 @@ def response_seen_by(viewer: Person, memo: Memo) -> ResponseView:
     """Acknowledgment, reply and meetings as `viewer` may see them. Texts are for those who
     may read the memo's body; a reply draft only for those who may see drafts; a meeting
     for its proposer, its invitees and the custodians."""
+    if memo.state not in FILED_STATES:
+        return ResponseView(None, None, False, [])
     readable = policy.can(viewer, policy.Action.READ_BODY, memo)
-    acknowledgment = Acknowledgment.objects.filter(memo=memo).first() if readable else None
+    acknowledged = memo.state != MemoState.FILED
+    acknowledgment = Acknowledgment.objects.filter(memo=memo).first() if readable and acknowledged else None
     reply = Reply.objects.select_related("marking", "author", "approved_by").filter(memo=memo).first()
     is_draft = reply is not None and not reply.is_sent
     if reply is not None and (
@@ -144,7 +147,13 @@ def response_seen_by(viewer: Person, memo: Memo) -> ResponseView:
 
 def meetings_seen_by(viewer: Person, memo: Memo) -> list[MeetingView]:
     custodian = viewer.has_role(Role.CUSTODIAN)
-    subordinates = viewer.subordinate_ids() if custodian else set()
+    below: list[set[int]] = []  # the viewer's subordinates, asked for only if a protected name is at stake
+
+    def may_see_protected(person_id: int) -> bool:
+        if custodian and not below:
+            below.append(viewer.subordinate_ids())
+        return policy.can_see_protected_name(viewer, person_id, below[0] if below else set())
+
     meetings = (
         Meeting.objects.filter(memo=memo)
         .select_related("proposed_by")
@@ -165,7 +174,7 @@ def meetings_seen_by(viewer: Person, memo: Memo) -> list[MeetingView]:
             shown = (
                 not invitation.protected
                 or invitation.person_id == viewer.pk
-                or policy.can_see_protected_name(viewer, invitation.person_id, subordinates)
+                or may_see_protected(invitation.person_id)
                 or (meeting.proposed_by_id == viewer.pk and invitation.response == MeetingResponse.ACCEPTED)
             )
             lines.append(

@@ -1,6 +1,8 @@
 """Memo pages. Each view parses a form, calls one action or query, and renders; memos
 are fetched only through the policy (policy.get_memo), never from the model manager."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -9,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from dissent.deadlines.channel import TimeLeft, time_left
+from dissent.deadlines.channel import TimeLeft, channel_policy, time_left
 from dissent.errors import DissentError, InvalidInput
 from dissent.log import receipts
 from dissent.org.models import Person
@@ -102,7 +104,9 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
     lines = queries.signatures_seen_by(person, memo)
     allowed = {a.value for a in policy.RULES if policy.can(person, a, memo)}
     readable = policy.can(person, Action.READ_BODY, memo)
-    my_signature_row = queries.signature_of(person, memo)
+    my_signature_row = (
+        queries.signature_of(person, memo) if Action.MEETING_PREFERENCE.value in allowed else None
+    )
     response = queries.response_seen_by(person, memo)
     context = {
         "memo": memo,
@@ -262,12 +266,15 @@ def _receipt_summary(person: Person, memo: Memo) -> dict[str, object] | None:
 def _deadlines(memo: Memo) -> list[tuple[str, TimeLeft]]:
     """The deadlines still running for this memo, with the time left."""
     now = timezone.now()
-    running = []
+    running: list[tuple[str, datetime]] = []
     if memo.ack_due and memo.state == MemoState.FILED:
-        running.append((_("Acknowledgment"), time_left(memo.ack_due, now)))
+        running.append((_("Acknowledgment"), memo.ack_due))
     if memo.reply_due and memo.state in {MemoState.FILED, MemoState.ACKNOWLEDGED}:
-        running.append((_("Substantive reply"), time_left(memo.reply_due, now)))
-    return running
+        running.append((_("Substantive reply"), memo.reply_due))
+    if not running:
+        return []
+    channel = channel_policy()
+    return [(label, time_left(due, now, channel)) for label, due in running]
 
 
 @require_GET

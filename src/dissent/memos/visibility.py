@@ -21,6 +21,11 @@ def who_can_see(memo: Memo) -> Audience:
         Standing.INVITEE: _("invited colleagues"),
         Standing.SIGNER: _("the signers"),
         Standing.ADDRESSEE: _("the addressee (%(name)s)") % {"name": memo.addressee.display_name},
+        Standing.REVIEWER: (
+            _("the reviewer (%(name)s)") % {"name": memo.reviewer.display_name}
+            if memo.reviewer
+            else _("a reviewer the custodians assign")
+        ),
         Standing.CUSTODIAN: _("the channel's custodians"),
         Standing.AUDITOR: _("auditors"),
     }
