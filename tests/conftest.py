@@ -6,6 +6,7 @@ from django.test import Client
 from dissent.org.models import Person, Role
 
 from .factories import PASSWORD, make_person
+from .smtp import smtp  # noqa: F401 - the real SMTP server fixture, for every test
 
 
 @dataclass

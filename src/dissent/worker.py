@@ -9,10 +9,13 @@ the promised maximum merge delay (LOG_MAX_MERGE_DELAY).
 
 import os
 import socket
+import threading
 import time
 
-from django.db import close_old_connections
+from django.db import OperationalError, close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from dissent.log.sequencer import integrate_pending
 
@@ -20,22 +23,44 @@ from dissent.log.sequencer import integrate_pending
 TASKS_PER_ROUND = 20
 
 
-def run_tasks(max_tasks: int | None = TASKS_PER_ROUND) -> int:
-    """Run tasks that are ready now (at most `max_tasks`); returns how many ran. Each task
-    is claimed under a row lock (SKIP LOCKED on PostgreSQL, an exclusive transaction on
-    SQLite), so two workers never run the same one."""
-    worker = Worker(
+def _worker() -> Worker:
+    return Worker(
         queue_names=["*"],
         interval=0,
         batch=True,
         backend_name="default",
         startup_delay=False,
-        max_tasks=max_tasks,
-        worker_id=f"{socket.gethostname()}:{os.getpid()}",
+        max_tasks=None,
+        worker_id=f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}",
         excluded_queue_names=[],
     )
-    worker.run()
-    return worker._run_tasks
+
+
+def run_tasks(max_tasks: int | None = TASKS_PER_ROUND) -> int:
+    """Run tasks that are ready now (at most `max_tasks`); returns how many ran.
+
+    Each task is claimed in a short transaction of its own under a row lock (SKIP LOCKED on
+    PostgreSQL, an exclusive transaction on SQLite), so two workers never run the same one.
+    This is django-tasks-db's own claim and run, without its loop: that loop closes the
+    database connection between tasks, which a test's transaction cannot survive, and our
+    loop (run_forever) does that itself."""
+    worker = _worker()
+    ran = 0
+    while max_tasks is None or ran < max_tasks:
+        try:
+            with exclusive_transaction(DBTaskResult.objects.db):
+                claimed = DBTaskResult.objects.ready().filter(backend_name=worker.backend_name).get_locked()
+                if claimed is not None:
+                    claimed.claim(worker.worker_id)
+        except OperationalError as error:
+            if is_locked_database_exception(error):
+                break  # SQLite is busy; the next round tries again
+            raise
+        if claimed is None:
+            break
+        worker.run_task(claimed)
+        ran += 1
+    return ran
 
 
 def run_forever(*, interval: float = 1.0, stop_after: float | None = None) -> None:
