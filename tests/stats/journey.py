@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 from time_machine import TimeMachineFixture
 
-from dissent.memos import actions
+from dissent.memos import actions, responses
 from dissent.memos.models import Memo, MemoState
 
 from ..conftest import Cast
-from ..factories import make_memo
+from ..factories import make_memo, send_reply
 
 
 def after(start: datetime, **elapsed: float) -> datetime:
@@ -24,7 +24,8 @@ def after(start: datetime, **elapsed: float) -> datetime:
 
 
 class Journey:
-    """alice files (to paula), carol the custodian answers and extends."""
+    """alice files (to paula); carol the custodian acknowledges, extends, drafts the reply
+    and closes; paula approves the reply, which sends it."""
 
     def __init__(self, cast: Cast, clock: TimeMachineFixture) -> None:
         self.cast = cast
@@ -39,11 +40,12 @@ class Journey:
 
     def acknowledge(self, memo: Memo, at: datetime) -> None:
         self._at(at)
-        actions.acknowledge_memo(memo, self.cast.carol)
+        responses.acknowledge_memo(memo, self.cast.carol)
 
     def reply(self, memo: Memo, at: datetime) -> None:
+        """Drafted and approved at the same moment: the approval is the reply's event."""
         self._at(at)
-        actions.reply_to_memo(memo, self.cast.carol)
+        send_reply(memo, self.cast.carol, approver=self.cast.paula)
 
     def close(self, memo: Memo, at: datetime) -> None:
         self._at(at)
@@ -51,4 +53,6 @@ class Journey:
 
     def extend(self, memo: Memo, at: datetime, *, working_days: int) -> None:
         self._at(at)
-        actions.extend_reply_deadline(memo, self.cast.carol, amount=working_days, reason="Needs legal review.")
+        actions.extend_reply_deadline(
+            memo, self.cast.carol, amount=working_days, reason="Needs legal review."
+        )

@@ -2,16 +2,13 @@
 chosen moments. Due dates (foreign-ministry preset, US calendar, New York) are worked out
 by hand in the comments; "+36h" is elapsed time after filing."""
 
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from dissent.deadlines import presets
-from dissent.deadlines.channel import policy_for
+from dissent.deadlines.models import ChannelSettings
 from dissent.memos.models import MemoState
 from dissent.stats.queries import Punctuality, Stage, Timing, channel_statistics, nearest_rank
 
@@ -207,17 +204,9 @@ def test_an_empty_channel_has_zero_counts_and_no_times(db: None) -> None:
 
 
 @pytest.fixture
-def twice_extendable(journey: Journey, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The foreign-ministry preset, but allowing two extensions of a reply deadline (set
-    after `journey`, which names the plain preset)."""
-    base = presets.get_preset("foreign-ministry")
-    assert base.extension is not None
-    twice = replace(base, name="stats-twice", extension=replace(base.extension, max_times=2))
-    monkeypatch.setitem(presets.PRESETS, twice.name, twice)
-    settings.CHANNEL_PRESET = twice.name
-    policy_for.cache_clear()
-    yield
-    policy_for.cache_clear()
+def twice_extendable(journey: Journey) -> None:
+    """The administrator allows two extensions of a reply deadline."""
+    ChannelSettings.objects.create(extension_max_times=2)
 
 
 @pytest.mark.usefixtures("twice_extendable")
@@ -237,6 +226,22 @@ def test_a_reply_is_judged_against_the_due_date_in_force_when_it_came(journey: J
     memo = journey.file(ny(2026, 3, 2, 10, 0))
     journey.acknowledge(memo, after(memo.filed_at, hours=1))
     journey.reply(memo, ny(2026, 4, 14, 9, 0))
+
+    stats = channel_statistics(NOW, tz=NEW_YORK)
+
+    assert stats.replied_on_time == Punctuality(on_time=0, late=1, pending=0)
+
+
+def test_a_reply_counted_from_the_acknowledgment_is_due_anew_when_acknowledged(
+    journey: Journey, settings: Any
+) -> None:
+    # EU preset: filed Mon 2 Mar, the reply is first due 3 months after the 7 days for the
+    # acknowledgment (Tue 9 Jun); acknowledged Tue 3 Mar, it is due 3 months later (Wed 3
+    # Jun). A reply on Fri 5 Jun is late.
+    settings.CHANNEL_PRESET = "eu-whistleblowing"
+    memo = journey.file(ny(2026, 3, 2, 10, 0))
+    journey.acknowledge(memo, ny(2026, 3, 3, 10, 0))
+    journey.reply(memo, ny(2026, 6, 5, 10, 0))
 
     stats = channel_statistics(NOW, tz=NEW_YORK)
 
@@ -285,5 +290,5 @@ def test_nearest_rank(values: list[int], percent: int, expected: int) -> None:
 
 def test_nearest_rank_of_nothing_is_none_and_percent_must_be_in_range() -> None:
     assert nearest_rank([], 50) is None
-    with pytest.raises(ValueError, match="1..100"):
+    with pytest.raises(ValueError, match=r"1\.\.100"):
         nearest_rank([timedelta(1)], 0)

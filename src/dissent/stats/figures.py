@@ -82,7 +82,13 @@ def filed_per_month(stats: ChannelStatistics) -> Figure:
         chart_id="filed-per-month",
         title=_("Memos filed per month"),
         description=", ".join(f"{month}: {count}" for month, count in zip(months, counts, strict=True)),
-        categories=[f"{date_format(m.month, 'M')}\n{m.month:%Y}" for m in stats.per_month],
+        categories=[
+            # the year under January and under the first month only, so labels do not touch
+            f"{date_format(m.month, 'M')}\n{m.month:%Y}"
+            if i == 0 or m.month.month == 1
+            else date_format(m.month, "M")
+            for i, m in enumerate(stats.per_month)
+        ],
         series=[Series(_("Memos filed"), [m.filed for m in stats.per_month], counts)],
         value_axis=_("Memos filed"),
         category_axis=_("Month of filing"),
@@ -184,7 +190,12 @@ def stages(stats: ChannelStatistics) -> Figure:
     table = Table(
         _("Every memo ever filed, by where it stands now"),
         [_("Stage"), _("Memos")],
-        [[str(STAGE_LABELS[stage]), str(stats.stages.get(stage, 0))] for stage in Stage],
+        [
+            [str(STAGE_LABELS[stage]), str(stats.stages.get(stage, 0))]
+            for stage in Stage
+            # a filed memo cannot be withdrawn today; the row appears only if one ever is
+            if stage != Stage.WITHDRAWN or stats.stages.get(stage)
+        ],
     )
     return Figure("stages", _("Where memos stand now"), None, table)
 

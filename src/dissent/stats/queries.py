@@ -72,10 +72,12 @@ class Outcome(StrEnum):
 
 @dataclass
 class MemoTimeline:
-    """One filed memo as its events tell it. `reply_due` is the latest due date in force;
-    `*_due_when_done` is the due date that was in force at the moment the step happened,
-    which is what "on time" is judged against (a later extension does not make an
-    earlier late reply on time, nor the other way round)."""
+    """One filed memo as its events tell it. `reply_due` is the latest due date in force
+    (recorded by the filing, by an acknowledgment where the reply counts from it, or by an
+    extension); `reply_due_when_done` is the one in force at the moment of the reply,
+    which is what "on time" is judged against (a later extension does not make an earlier
+    late reply on time, nor the other way round). The acknowledgment's due date is never
+    moved, so `ack_due` serves for both."""
 
     memo_id: int
     filed_at: datetime
@@ -251,6 +253,8 @@ def timelines(start: datetime, end: datetime, now: datetime) -> list[MemoTimelin
             memo.extensions += 1
         elif kind == EventKind.MEMO_ACKNOWLEDGED and memo.acknowledged_at is None:
             memo.acknowledged_at = at
+            if reply_due:  # a reply counted from the acknowledgment (EU preset) is due anew
+                memo.reply_due = _moment(reply_due)
         elif kind == EventKind.MEMO_REPLIED and memo.replied_at is None:
             memo.replied_at = at
             memo.reply_due_when_done = memo.reply_due

@@ -34,7 +34,7 @@ LEFT = 56  # room for the tick labels and the value axis's label
 RIGHT = 8
 TOP = 22  # room for the value written above the tallest bar
 LEGEND = 26
-BOTTOM = 62  # two lines of category label and the category axis's label
+BELOW = 34  # under the category labels: room for the category axis's label
 FONT = 13
 
 _ID = re.compile(r"[a-z][a-z0-9-]*\Z")
@@ -122,7 +122,8 @@ def bar_chart(
         raise ValueError("every series needs one value and one text per category")
     legend = LEGEND if len(series) > 1 else 0
     plot_top = TOP + legend
-    height = plot_top + PLOT_HEIGHT + BOTTOM
+    label_lines = max((c.count("\n") + 1 for c in categories), default=1)
+    height = plot_top + PLOT_HEIGHT + label_lines * (FONT + 2) + BELOW
     plot_width = WIDTH - LEFT - RIGHT
     baseline = plot_top + PLOT_HEIGHT
     largest = max((v for s in series for v in s.values if v is not None), default=0.0)

@@ -44,12 +44,11 @@ def _page(request: HttpRequest, *, public: bool) -> HttpResponse:
     stats = channel_statistics(timezone.now(), months=months)
     context = {
         "public": public,
-        "stats": stats,
         "figures": figures(stats),
         "months": months,
         "windows": WINDOWS,
         "first_day": stats.start.date(),
-        "as_at": stats.now.astimezone(stats.tz),
+        "as_at": stats.now,
         "time_zone": stats.tz.key,
     }
     return render(request, "stats/statistics.html", context)
