@@ -210,7 +210,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Dissent Channel <dissent-channel
 #: The address links in e-mails point at (no trailing slash).
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# Statistics: /stats/ for principals, auditors and custodians; STATS_PUBLIC=1 also serves
+# Statistics: /stats/ for principals, auditors, custodians and admins; STATS_PUBLIC=1 also serves
 # /stats/public/, aggregates only, to anyone.
 STATS_PUBLIC = env_bool("STATS_PUBLIC", False)
 
