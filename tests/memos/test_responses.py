@@ -160,3 +160,33 @@ def test_a_meeting_in_the_past_or_without_a_time_zone_is_refused(cast: Cast) -> 
     with pytest.raises(InvalidInput, match="time zone"):
         responses.propose_meeting(memo, cast.paula, starts_at=timezone.now().replace(tzinfo=None), place="R")
     assert not memo.meetings.exists()
+
+
+def test_the_whole_response_works_from_the_memo_page(cast: Cast) -> None:
+    from .test_pages import post
+
+    memo = _filed(cast)
+    responses.set_meeting_preference(memo, cast.bob, open_to_meeting=True)
+    carol, peter, paula, bob = (signed_in(p) for p in (cast.carol, cast.peter, cast.paula, cast.bob))
+    page = f"/memos/{memo.pk}/"
+
+    assert post(carol, page + "acknowledge/", {"text": ""}).status_code == 302
+    assert post(carol, page + "reviewer/", {"reviewer": "peter"}).status_code == 302
+    assert (
+        post(peter, page + "reply/", {"text": "**We agree** in part.", "marking": "SBU"}).status_code == 302
+    )
+    assert "Approve and send the reply" in paula.get(page).content.decode()
+    assert post(paula, page + "reply/approve/", {}).status_code == 302
+    assert "<strong>We agree</strong> in part." in bob.get(page).content.decode()
+
+    when = (timezone.now() + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
+    assert (
+        post(paula, page + "meetings/", {"starts_at": when, "place": "Room 2", "agenda": ""}).status_code
+        == 302
+    )
+    meeting = memo.meetings.get()
+    assert post(bob, page + f"meetings/{meeting.pk}/answer/", {"accept": "yes"}).status_code == 302
+    assert "Bob Tester" in paula.get(page).content.decode()
+
+    refused = post(paula, page + "meetings/", {"starts_at": "yesterday", "place": "Room 2"})
+    assert refused.status_code == 400 and memo.meetings.count() == 1
