@@ -85,12 +85,27 @@ FOREIGN_MINISTRY = Preset(
             url=FAM_URL,
             quote=None,
             checked=(
-                "NOT verified. The figures (acknowledgment within 2 working days, substantive reply "
-                "normally within 30 working days, both from receipt by the Policy Planning Staff) are "
-                "those in the project brief. The stored copy of the FAM page that we could search "
-                "exposed only 2 FAM 071.1-071.2, not the procedure sections, so neither the figures "
-                "nor their section number could be checked against the primary text. Check them at "
-                "the URL before relying on this preset."
+                "Corroborated, not read in the primary text. The figures (acknowledgment within 2 "
+                "working days, substantive reply normally within 30 working days) match the AFSA "
+                "summary of 2 FAM 070 quoted below, which gives 30-60 working days for the reply. "
+                "The stored copy of the FAM page we could search exposed only 2 FAM 071.1-071.2, "
+                "not the procedure sections, so the section number is not verified. Check them "
+                "at the URL before relying on this preset."
+            ),
+        ),
+        Source(
+            title="American Foreign Service Association (AFSA), 'The Dissent Channel' (secondary source)",
+            section="Summary of 2 FAM 070 for members",
+            url="https://www.afsa.org/dissent-channel",
+            quote=(
+                "The S/P Director is responsible for acknowledging receipt of a Dissent Channel "
+                "message within two working days, and for providing a substantive reply normally "
+                "within 30-60 working days."
+            ),
+            checked=(
+                "Quoted from the stored copy of AFSA's page (undated). Secondary, but it is the "
+                "Foreign Service's own association summarising the FAM; it supports both figures "
+                "and the outer limit that the default extension models."
             ),
         ),
         Source(
