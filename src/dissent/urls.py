@@ -22,6 +22,7 @@ urlpatterns = [
     path("", web_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/preferences/", web_views.preferences, name="preferences"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("memos/", include("dissent.memos.urls")),
     path("queue/", memo_views.custodian_queue, name="queue"),

@@ -32,6 +32,7 @@ class EventKind(models.TextChoices):
     MEETING_ANSWERED = "meeting.answered", _("Meeting invitation answered")
     DEADLINE_REMINDED = "deadline.reminded", _("Deadline reminder sent")
     DEADLINE_ESCALATED = "deadline.escalated", _("Overdue deadline escalated")
+    PERSON_TIME_ZONE_SET = "person.time_zone_set", _("Time zone chosen")
 
 
 class AppendOnlyError(Exception):

@@ -58,6 +58,8 @@ class Person(AbstractUser):
         verbose_name=_("supervisor"),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    #: The IANA time zone pages show times in for this person; blank: the channel's own.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["username"]

@@ -1,9 +1,13 @@
-"""Turns a domain error raised anywhere in a page view into its message and status."""
+"""Page middleware: the viewer's time zone, and domain errors turned into a message and
+its status."""
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from dissent.errors import DissentError
 
@@ -19,3 +23,21 @@ class DomainErrorMiddleware:
         if not isinstance(exception, DissentError):
             return None
         return render(request, "web/error.html", {"message": exception.message}, status=exception.status)
+
+
+class ViewerTimeZoneMiddleware:
+    """Show times in the signed-in person's own time zone, or else the channel's."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        name = getattr(request.user, "time_zone", "") or settings.CHANNEL_TIME_ZONE
+        try:
+            timezone.activate(ZoneInfo(name))
+        except (ZoneInfoNotFoundError, ValueError):
+            timezone.activate(ZoneInfo(settings.CHANNEL_TIME_ZONE))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -1,0 +1,24 @@
+"""Changes people make to their own account."""
+
+from zoneinfo import available_timezones
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from dissent.errors import InvalidInput
+from dissent.events.models import EventKind
+from dissent.events.recording import record_event
+
+from .models import Person
+
+
+@transaction.atomic
+def set_time_zone(person: Person, name: str) -> Person:
+    """The time zone pages show times in for `person`; blank returns to the channel's."""
+    name = (name or "").strip()
+    if name and name not in available_timezones():
+        raise InvalidInput(_("Unknown time zone %(name)s; choose one from the list.") % {"name": name[:64]})
+    person.time_zone = name
+    person.save(update_fields=["time_zone"])
+    record_event(person, EventKind.PERSON_TIME_ZONE_SET, person, {"person": person.pk, "time_zone": name})
+    return person
