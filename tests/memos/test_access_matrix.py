@@ -55,6 +55,7 @@ MAY: dict[str, tuple[set[str], set[str]]] = {
     "see_reply_draft": ({"carol", "paula"}, {"filed", "acknowledged"}),
     "propose_meeting": ({"paula"}, {"filed", "acknowledged", "replied"}),
     "meeting_preference": ({"bob"}, {"open", "filed", "acknowledged", "replied"}),
+    "export": ({"alice", "bob", "paula", "carol"}, FILED),
 }
 
 # Refusing these must not reveal there is anything to refuse: 404 instead of 403.
@@ -71,6 +72,8 @@ def expected(persona: str, action: str, state: str) -> type[DissentError] | None
         return InvalidState
     if action == "sign" and persona == "bob":
         return AlreadyDone  # bob signed when the memo opened
+    if action == "export" and persona == "bob":
+        return NotAllowed  # the memo is marked SBU: a co-signer may read it but not export it
     return None
 
 
@@ -107,6 +110,7 @@ def _do(action: str) -> Callable[[Any, Person], object]:
         "propose_meeting": lambda memo, who: responses.propose_meeting(
             memo, who, starts_at=timezone.now() + timedelta(days=7), place="Room 1"
         ),
+        "export": lambda memo, who: policy.get_memo(who, memo.pk, action=Action.EXPORT),
         "meeting_preference": lambda memo, who: responses.set_meeting_preference(
             memo, who, open_to_meeting=True
         ),
@@ -149,6 +153,7 @@ def took_effect(action: str, memo_id: int, who: Person) -> bool:
         "assign_reviewer": lambda: memo.reviewer is not None and memo.reviewer.username == "peter",
         "draft_reply": lambda: Reply.objects.filter(memo=memo, author=who).exists(),
         "see_reply_draft": lambda: True,
+        "export": lambda: True,
         "propose_meeting": lambda: memo.meetings.filter(proposed_by=who).exists(),
         "meeting_preference": lambda: memo.signatures.get(person=who).open_to_meeting,
     }

@@ -7,7 +7,7 @@ from ninja import Path, Router, Status
 from pydantic import Field
 
 from dissent.log import receipts
-from dissent.memos import actions, policy, queries
+from dissent.memos import actions, policy, queries, reads
 from dissent.memos.content import render_markdown
 from dissent.memos.models import Memo
 from dissent.memos.policy import Action
@@ -95,7 +95,9 @@ def create_memo(request: HttpRequest, payload: MemoIn) -> Status[MemoOut]:
 @router.get("/{memo_id}", response={200: MemoOut, **ERRORS}, summary="One memo")
 def get_memo(request: HttpRequest, memo_id: MemoId) -> MemoOut:
     person = person_of(request)
-    return memo_out(policy.get_memo(person, memo_id), person)
+    memo = policy.get_memo(person, memo_id)
+    reads.record_read(person, memo, how="api")
+    return memo_out(memo, person)
 
 
 @router.patch("/{memo_id}", response={200: MemoOut, **ERRORS}, summary="Edit a draft")

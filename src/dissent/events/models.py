@@ -33,6 +33,7 @@ class EventKind(models.TextChoices):
     DEADLINE_REMINDED = "deadline.reminded", _("Deadline reminder sent")
     DEADLINE_ESCALATED = "deadline.escalated", _("Overdue deadline escalated")
     PERSON_TIME_ZONE_SET = "person.time_zone_set", _("Time zone chosen")
+    MEMO_READ = "memo.read", _("Memo read or exported")
 
 
 class AppendOnlyError(Exception):

@@ -4,6 +4,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class ExportRule(models.TextChoices):
+    """Who may export (PDF, JSON) a memo carrying the marking, among those who may read it."""
+
+    READERS = "readers", _("Everyone who may read it")
+    NOT_SIGNERS = "not_signers", _("Not its co-signers (drafters, custodians and the addressee may)")
+    CUSTODIANS = "custodians", _("Only the channel's custodians")
+
+
 class Marking(models.Model):
     """One level of the handling-marking scheme. `rank` orders levels: higher is more
     sensitive, so a page showing several marked parts shows the highest."""
@@ -13,6 +21,9 @@ class Marking(models.Model):
     rank = models.PositiveSmallIntegerField(_("rank"), default=0)
     description = models.TextField(_("handling guidance"), blank=True)
     active = models.BooleanField(_("active"), default=True)
+    export_rule = models.CharField(
+        _("who may export"), max_length=20, choices=ExportRule.choices, default=ExportRule.READERS
+    )
 
     class Meta:
         ordering = ["rank", "code"]

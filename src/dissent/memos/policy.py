@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from dissent.errors import InvalidState, NotAllowed, NotFound
+from dissent.markings.models import ExportRule
 from dissent.org.models import Person, Role
 
 from .models import FILED_STATES, Drafter, Invitation, Memo, MemoState, Signature
@@ -42,6 +43,7 @@ class Action(StrEnum):
     SEE_REPLY_DRAFT = "see_reply_draft"
     PROPOSE_MEETING = "propose_meeting"
     MEETING_PREFERENCE = "meeting_preference"
+    EXPORT = "export"
 
 
 class Standing(StrEnum):
@@ -128,6 +130,20 @@ RULES: dict[Action, Rule] = {
         frozenset({Standing.SIGNER}),
         frozenset({MemoState.OPEN, MemoState.FILED, MemoState.ACKNOWLEDGED, MemoState.REPLIED}),
     ),
+    # Further narrowed by the memo's marking (EXPORT_BY below).
+    Action.EXPORT: Rule(
+        frozenset(
+            {Standing.DRAFTER, Standing.SIGNER, Standing.ADDRESSEE, Standing.REVIEWER, Standing.CUSTODIAN}
+        ),
+        _FILED,
+    ),
+}
+
+#: Who may export, by the marking's export rule (markings/models.py ExportRule).
+EXPORT_BY: dict[str, frozenset[Standing]] = {
+    ExportRule.READERS: RULES[Action.EXPORT].who,
+    ExportRule.NOT_SIGNERS: RULES[Action.EXPORT].who - {Standing.SIGNER},
+    ExportRule.CUSTODIANS: frozenset({Standing.CUSTODIAN}),
 }
 
 #: Actions whose refusal must not even reveal that there is something to refuse.
@@ -154,6 +170,7 @@ def _state_message(action: Action) -> str:
         Action.SEE_REPLY_DRAFT: _("There is no reply draft at this stage."),
         Action.PROPOSE_MEETING: _("A meeting can be proposed once the memo is filed and until it is closed."),
         Action.MEETING_PREFERENCE: _("This can be changed until the memo is closed."),
+        Action.EXPORT: _("A memo can be exported once it is filed."),
     }
     return messages[action]
 
@@ -178,6 +195,9 @@ def _who_message(action: Action) -> str:
         Action.SEE_REPLY_DRAFT: _("The reply draft is for the custodians, the reviewer and the addressee."),
         Action.PROPOSE_MEETING: _("Only the memo's addressee can propose a meeting with its dissenters."),
         Action.MEETING_PREFERENCE: _("Only the memo's signers choose whether they are open to a meeting."),
+        Action.EXPORT: _(
+            "Only the memo's drafters, signers, addressee, reviewer and custodians can export it."
+        ),
     }
     return messages[action]
 
@@ -297,6 +317,18 @@ def require(person: Person, action: Action, memo: Memo) -> None:
         raise NotAllowed(_who_message(action))
     if memo.state not in rule.states:
         raise InvalidState(_state_message(action))
+    if action == Action.EXPORT and not mine & EXPORT_BY[memo.marking.export_rule]:
+        raise NotAllowed(_export_message(memo))
+
+
+def _export_message(memo: Memo) -> str:
+    if memo.marking.export_rule == ExportRule.CUSTODIANS:
+        return _("This memo is marked %(marking)s: only the channel's custodians may export it.") % {
+            "marking": memo.marking.label
+        }
+    return _("This memo is marked %(marking)s: its co-signers may read it here but not export it.") % {
+        "marking": memo.marking.label
+    }
 
 
 def get_memo(person: Person, memo_id: int, *, action: Action = Action.VIEW) -> Memo:

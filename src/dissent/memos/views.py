@@ -14,9 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 from dissent.deadlines.channel import TimeLeft, channel_policy, time_left
 from dissent.errors import DissentError, InvalidInput
 from dissent.log import receipts
-from dissent.org.models import Person
+from dissent.org.models import Person, Role
 
-from . import actions, policy, queries
+from . import actions, policy, queries, reads
 from .content import render_markdown
 from .forms import (
     AcknowledgeForm,
@@ -101,6 +101,7 @@ def memo_edit(request: HttpRequest, memo_id: int) -> HttpResponse:
 def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
     person = _person(request)
     memo = policy.get_memo(person, memo_id)
+    reads.record_read(person, memo, how="page")
     lines = queries.signatures_seen_by(person, memo)
     allowed = {a.value for a in policy.RULES if policy.can(person, a, memo)}
     readable = policy.can(person, Action.READ_BODY, memo)
@@ -117,7 +118,7 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
         "signature_count": len(lines),
         "my_signature": next((line for line in lines if line.mine), None),
         "allowed": allowed,
-        "nothing_to_do": not (allowed - {Action.RECEIPT.value}),
+        "nothing_to_do": not (allowed - {Action.RECEIPT.value, Action.EXPORT.value}),
         "transitions": _transitions_for(allowed),
         "addenda": [(a, render_markdown(a.body)) for a in memo.addenda.select_related("author")]
         if readable
@@ -132,6 +133,8 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
         "receipt": _receipt_summary(person, memo),
         "deadlines": _deadlines(memo),
         "response": response,
+        "read_counts": reads.read_counts(memo) if memo.is_filed else None,
+        "sees_read_record": person.has_role(Role.CUSTODIAN) or person.has_role(Role.AUDITOR),
         "reply_html": render_markdown(response.reply.text) if response.reply else "",
         "acknowledge_form": AcknowledgeForm(initial={"text": default_acknowledgment(memo)})
         if Action.ACKNOWLEDGE.value in allowed
@@ -287,3 +290,12 @@ def custodian_queue(request: HttpRequest) -> HttpResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     memos = queries.addressed_to(_person(request))
     return render(request, "memos/memo_list.html", {"memos": memos, "heading": _("Memos addressed to you")})
+
+
+@require_GET
+def memo_reads(request: HttpRequest, memo_id: int) -> HttpResponse:
+    """Who read or exported the memo, when and how: for custodians and auditors."""
+    person = _person(request)
+    memo = policy.get_memo(person, memo_id)
+    lines = reads.read_record(person, memo)
+    return render(request, "memos/memo_reads.html", {"memo": memo, "marking": memo.marking, "lines": lines})
