@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "dissent.deadlines",
     "dissent.stats",
     "dissent.notify",
+    "dissent.exports",
     "dissent.api",
     "dissent.web",
 ]

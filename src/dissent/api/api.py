@@ -3,7 +3,7 @@
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
-from . import errors, log, memos, queue, responses
+from . import errors, exports, log, memos, queue, responses
 
 api = NinjaAPI(
     title="Dissent Channel API",
@@ -16,4 +16,5 @@ errors.install(api)
 api.add_router("/memos", memos.router)
 api.add_router("", queue.router)
 api.add_router("", responses.router)
+api.add_router("/memos", exports.router)
 api.add_router("/log", log.router)
