@@ -179,6 +179,12 @@ CHANNEL_CALENDAR = env("CHANNEL_CALENDAR", "US")
 CHANNEL_CALENDAR_SUBDIVISION = env("CHANNEL_CALENDAR_SUBDIVISION", "")
 CHANNEL_TIME_ZONE = env("CHANNEL_TIME_ZONE", TIME_ZONE)
 
+# Protected identities (docs/security.md): Fernet keys, newest first, comma-separated, that
+# encrypt who signed under a protected name; and the key of the blind index that finds a
+# person's protected signatures. Keep both out of the database and its backups.
+IDENTITY_KEYS = env("IDENTITY_KEYS")
+IDENTITY_INDEX_KEY = env("IDENTITY_INDEX_KEY")
+
 # Background tasks (reminders, escalations, e-mail) are rows in the same database, run by
 # `dissent worker` (and by `dissent demo` in-process); enqueuing joins the action's
 # transaction, so a task exists exactly when the change that caused it does.

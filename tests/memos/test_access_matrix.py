@@ -147,15 +147,15 @@ def took_effect(action: str, memo_id: int, who: Person) -> bool:
         "extend": lambda: memo.extensions.exists(),
         "edit": lambda: memo.title == "Edited title",
         "invite": lambda: memo.invitations.filter(person__username="erin").exists(),
-        "sign": lambda: memo.signatures.filter(person=who).exists(),
-        "unsign": lambda: not memo.signatures.filter(person=who).exists(),
+        "sign": lambda: actions.signature_of(memo, who) is not None,
+        "unsign": lambda: actions.signature_of(memo, who) is None,
         "add_addendum": lambda: memo.addenda.filter(author=who).exists(),
         "assign_reviewer": lambda: memo.reviewer is not None and memo.reviewer.username == "peter",
         "draft_reply": lambda: Reply.objects.filter(memo=memo, author=who).exists(),
         "see_reply_draft": lambda: True,
         "export": lambda: True,
         "propose_meeting": lambda: memo.meetings.filter(proposed_by=who).exists(),
-        "meeting_preference": lambda: memo.signatures.get(person=who).open_to_meeting,
+        "meeting_preference": lambda: getattr(actions.signature_of(memo, who), "open_to_meeting", False),
     }
     return checks[action]()
 

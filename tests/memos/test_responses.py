@@ -8,7 +8,7 @@ from django.utils import timezone
 from dissent.deadlines.models import ChannelSettings
 from dissent.errors import AlreadyDone, InvalidInput, InvalidState, NotAllowed, NotFound
 from dissent.events.models import Event, EventKind
-from dissent.memos import policy, queries, responses
+from dissent.memos import identities, policy, queries, responses
 from dissent.memos.models import Acknowledgment, MemoState, Reply, Visibility
 from dissent.memos.policy import Action
 
@@ -117,8 +117,11 @@ def _meeting(cast: Cast):  # type: ignore[no-untyped-def]
 
 def test_meeting_invitees_are_the_drafters_and_the_signers_who_opted_in(cast: Cast) -> None:
     _, meeting = _meeting(cast)
-    invited = {i.person.username: i.protected for i in meeting.invitations.select_related("person")}
-    assert invited == {"alice": False, "bob": True}  # ivan signed but did not opt in
+    invitations = list(meeting.invitations.select_related("person"))
+    named = {i.person.username for i in invitations if i.person is not None}
+    assert named == {"alice"}  # ivan signed but did not opt in
+    [hidden] = [i for i in invitations if i.person is None]
+    assert hidden.protected and identities.unseal(hidden.person_sealed) == cast.bob.pk  # bob, sealed
 
 
 def test_the_proposer_sees_a_protected_invitee_named_only_after_they_accept(cast: Cast) -> None:

@@ -170,6 +170,7 @@ def signatures(request: HttpRequest, memo_id: MemoId) -> SignatureListOut:
     person = person_of(request)
     memo = policy.get_memo(person, memo_id)
     lines = queries.signatures_seen_by(person, memo)
+    reads.record_protected_names_shown(person, memo, lines, how="api")
     return SignatureListOut(count=len(lines), signatures=[SignatureOut(**vars(line)) for line in lines])
 
 

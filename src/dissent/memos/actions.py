@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from dissent import clock
@@ -17,7 +18,7 @@ from dissent.events.recording import record_event
 from dissent.markings.models import Marking
 from dissent.org.models import Person, Role
 
-from . import notices, policy
+from . import identities, notices, policy
 from .content import content_sha256
 from .models import Addendum, Drafter, Extension, Invitation, Memo, MemoState, Signature, Visibility
 from .policy import Action
@@ -86,14 +87,16 @@ def _for_signing(person: Person, memo_id: int) -> Memo:
     """
     lock = " FOR KEY SHARE OF m" if connection.vendor == "postgresql" else ""
     related = "EXISTS (SELECT 1 FROM {table} r WHERE r.memo_id = m.id AND r.person_id = %s)"
-    drafter, invitee, signer = (
-        related.format(table=t._meta.db_table) for t in (Drafter, Invitation, Signature)
+    drafter, invitee = (related.format(table=t._meta.db_table) for t in (Drafter, Invitation))
+    signer = (
+        f"EXISTS (SELECT 1 FROM {Signature._meta.db_table} r "  # noqa: S608 - table names are ours
+        "WHERE r.memo_id = m.id AND (r.person_id = %s OR r.signer_tag = %s))"
     )
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT m.state, m.addressee_id, {drafter}, {invitee}, {signer} "  # noqa: S608 - table names are ours
             f"FROM {Memo._meta.db_table} m WHERE m.id = %s{lock}",
-            [person.pk, person.pk, person.pk, memo_id],
+            [person.pk, person.pk, person.pk, identities.signer_tag(person.pk), memo_id],
         )
         row = cursor.fetchone()
     if row is None:
@@ -233,9 +236,17 @@ def _sign(memo_id: int, person: Person, visibility: str) -> Signature:
     policy.require(person, Action.SIGN, memo)
     if policy.Standing.SIGNER in policy.standing(person, memo):
         raise AlreadyDone(_("You have already signed this memo."))
-    signature = Signature.objects.create(memo=memo, person=person, visibility=visibility)
+    if visibility == Visibility.PROTECTED:
+        signature = Signature.objects.create(
+            memo=memo,
+            signer_sealed=identities.seal(person.pk),
+            signer_tag=identities.signer_tag(person.pk),
+            visibility=visibility,
+        )
+    else:
+        signature = Signature.objects.create(memo=memo, person=person, visibility=visibility)
     record_event(
-        person,
+        actor_unless_protected(person, visibility),
         EventKind.MEMO_SIGNED,
         memo,
         {"memo": memo.pk, "signature": signature.pk, "visibility": visibility},
@@ -243,15 +254,34 @@ def _sign(memo_id: int, person: Person, visibility: str) -> Signature:
     return signature
 
 
+def actor_unless_protected(person: Person, visibility: str) -> Person | None:
+    """The event's actor: nobody, for an act by a protected signer as such, so that the
+    event record (and the log) does not name them either."""
+    return None if visibility == Visibility.PROTECTED else person
+
+
+def signature_of(memo: Memo, person: Person) -> Signature | None:
+    """The person's signature on the memo, named or protected."""
+    return (
+        Signature.objects.filter(memo=memo)
+        .filter(Q(person=person) | Q(signer_tag=identities.signer_tag(person.pk)))
+        .first()
+    )
+
+
 @transaction.atomic
 def withdraw_signature(memo: Memo, person: Person) -> None:
     memo = locked(memo, person)
     policy.require(person, Action.UNSIGN, memo)
-    signature = Signature.objects.get(memo=memo, person=person)
+    signature = signature_of(memo, person)
+    assert signature is not None  # the policy found the person among the signers
     signature_id = signature.pk
     signature.delete()
     record_event(
-        person, EventKind.MEMO_SIGNATURE_WITHDRAWN, memo, {"memo": memo.pk, "signature": signature_id}
+        actor_unless_protected(person, signature.visibility),
+        EventKind.MEMO_SIGNATURE_WITHDRAWN,
+        memo,
+        {"memo": memo.pk, "signature": signature_id},
     )
 
 

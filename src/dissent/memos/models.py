@@ -113,10 +113,18 @@ class Invitation(models.Model):
 
 class Signature(models.Model):
     """A co-signature. Withdrawing deletes the row (the event record keeps the history),
-    so the count of rows is always the exact number of current signatures."""
+    so the count of rows is always the exact number of current signatures.
+
+    A named signature references its signer. A protected one does not: `person` is empty
+    and the signer is sealed (encrypted) in `signer_sealed`, found again through the blind
+    index `signer_tag` (memos/identities.py), so a database dump does not say who it is."""
 
     memo = models.ForeignKey(Memo, on_delete=models.CASCADE, related_name="signatures")
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signatures")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="signatures"
+    )
+    signer_sealed = models.TextField(blank=True)
+    signer_tag = models.CharField(max_length=64, blank=True)
     visibility = models.CharField(_("visibility"), max_length=20, choices=Visibility.choices)
     #: The signer is willing to be invited when leadership proposes a meeting about the memo.
     open_to_meeting = models.BooleanField(_("open to a meeting"), default=False)
@@ -124,7 +132,26 @@ class Signature(models.Model):
 
     class Meta:
         ordering = ["signed_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["memo", "person"], name="one_signature_per_person")]
+        indexes = [models.Index(fields=["signer_tag"], name="signature_signer_tag")]
+        constraints = [
+            models.UniqueConstraint(fields=["memo", "person"], name="one_signature_per_person"),
+            models.UniqueConstraint(
+                fields=["memo", "signer_tag"],
+                condition=~models.Q(signer_tag=""),
+                name="one_protected_signature_per_person",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(visibility="named", person__isnull=False, signer_sealed="", signer_tag="")
+                    | (
+                        models.Q(visibility="protected", person__isnull=True)
+                        & ~models.Q(signer_sealed="")
+                        & ~models.Q(signer_tag="")
+                    )
+                ),
+                name="protected_signatures_name_nobody",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"signature {self.pk} on {self.memo}"
@@ -234,7 +261,12 @@ class MeetingInvitation(models.Model):
     once they accept (memos/responses.py decides what each viewer sees)."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    #: Empty for a protected invitee, who is sealed like a protected signer (memos/identities.py).
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    person_sealed = models.TextField(blank=True)
+    person_tag = models.CharField(max_length=64, blank=True)
     protected = models.BooleanField(default=False)
     response = models.CharField(
         max_length=20, choices=MeetingResponse.choices, default=MeetingResponse.PENDING
@@ -244,7 +276,12 @@ class MeetingInvitation(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["meeting", "person"], name="one_invitation_per_meeting")
+            models.UniqueConstraint(fields=["meeting", "person"], name="one_invitation_per_meeting"),
+            models.UniqueConstraint(
+                fields=["meeting", "person_tag"],
+                condition=~models.Q(person_tag=""),
+                name="one_protected_invitation_per_meeting",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from dissent.deadlines import tasks as deadline_tasks
 from dissent.notify.notices import send_notice
 from dissent.org.models import Person, Role
 
+from . import identities
 from .models import Drafter, Memo, Signature
 
 
@@ -40,7 +41,8 @@ def memo_context(memo: Memo) -> dict[str, Any]:
 def dissenters(memo: Memo) -> list[Person]:
     """Drafters and current signers, once each: the people the channel answers to."""
     ids = set(Drafter.objects.filter(memo=memo).values_list("person_id", flat=True))
-    ids |= set(Signature.objects.filter(memo=memo).values_list("person_id", flat=True))
+    for person_id, sealed in Signature.objects.filter(memo=memo).values_list("person_id", "signer_sealed"):
+        ids.add(person_id if person_id is not None else identities.unseal(sealed))
     return list(Person.objects.filter(pk__in=ids).order_by("pk"))
 
 

@@ -19,6 +19,7 @@ from dissent.errors import InvalidState, NotAllowed, NotFound
 from dissent.markings.models import ExportRule
 from dissent.org.models import Person, Role
 
+from . import identities
 from .models import FILED_STATES, Drafter, Invitation, Memo, MemoState, Signature
 
 
@@ -243,7 +244,11 @@ def with_standing(memos: QuerySet[Memo], person: Person) -> QuerySet[Memo]:
     return memos.annotate(
         is_drafter=Exists(Drafter.objects.filter(memo=OuterRef("pk"), person=person)),
         is_invitee=Exists(Invitation.objects.filter(memo=OuterRef("pk"), person=person)),
-        is_signer=Exists(Signature.objects.filter(memo=OuterRef("pk"), person=person)),
+        is_signer=Exists(
+            Signature.objects.filter(memo=OuterRef("pk")).filter(
+                Q(person=person) | Q(signer_tag=identities.signer_tag(person.pk))
+            )
+        ),
     )
 
 

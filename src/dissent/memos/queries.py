@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from dissent.errors import NotAllowed
 from dissent.org.models import Person, Role
 
-from . import policy
+from . import actions, identities, policy
 from .models import (
     FILED_STATES,
     Acknowledgment,
@@ -22,7 +22,6 @@ from .models import (
     MemoState,
     Reply,
     Signature,
-    Visibility,
 )
 
 
@@ -60,7 +59,7 @@ def addressed_to(person: Person) -> QuerySet[Memo]:
 
 
 def signature_of(person: Person, memo: Memo) -> Signature | None:
-    return Signature.objects.filter(memo=memo, person=person).first()
+    return actions.signature_of(memo, person)
 
 
 def signature_count(memo: Memo) -> int:
@@ -82,25 +81,52 @@ class SignatureLine:
 def signatures_seen_by(viewer: Person, memo: Memo) -> list[SignatureLine]:
     """The memo's signatures, each with the signer's name only where the viewer may see it.
     Hidden signatures still appear (the count stays exact) but without name or time.
-    Two queries, whatever the number of signatures. The caller has already checked that
-    `viewer` may see the memo."""
-    subordinates = viewer.subordinate_ids() if viewer.has_role(Role.CUSTODIAN) else set()
+    A protected signer is unsealed (memos/identities.py) only for custodians, and shown
+    only outside the custodian's own chain of command; a signer always sees their own.
+    At most three queries, whatever the number of signatures. The caller has already
+    checked that `viewer` may see the memo."""
+    custodian = viewer.has_role(Role.CUSTODIAN)
+    rows = list(Signature.objects.filter(memo=memo).select_related("person").order_by("signed_at", "id"))
+    my_tag = identities.signer_tag(viewer.pk)
+    opened: dict[int, int] = {}
+    people: dict[int, Person] = {}
+    subordinates: set[int] = set()
+    if custodian and any(row.signer_sealed for row in rows):
+        opened = {row.pk: identities.unseal(row.signer_sealed) for row in rows if row.signer_sealed}
+        people = Person.objects.in_bulk(set(opened.values()))
+        subordinates = viewer.subordinate_ids()
     lines = []
-    for signature in Signature.objects.filter(memo=memo).select_related("person").order_by("signed_at", "id"):
-        shown = signature.visibility == Visibility.NAMED or policy.can_see_protected_name(
-            viewer, signature.person_id, subordinates
-        )
+    for row in rows:
+        signer: Person | None
+        if row.person is not None:
+            signer, mine = row.person, row.person_id == viewer.pk
+        else:
+            mine = row.signer_tag == my_tag
+            signer_id = opened.get(row.pk)
+            visible = signer_id is not None and policy.can_see_protected_name(viewer, signer_id, subordinates)
+            signer = (
+                viewer if mine else (people.get(signer_id) if visible and signer_id is not None else None)
+            )
         lines.append(
             SignatureLine(
-                id=signature.pk,
-                visibility=signature.visibility,
-                name=signature.person.display_name if shown else None,
-                username=signature.person.username if shown else None,
-                signed_at=signature.signed_at if shown else None,
-                mine=signature.person_id == viewer.pk,
+                id=row.pk,
+                visibility=row.visibility,
+                name=signer.display_name if signer else None,
+                username=signer.username if signer else None,
+                signed_at=row.signed_at if signer else None,
+                mine=mine,
             )
         )
     return lines
+
+
+def signer_ids(memo: Memo) -> set[int]:
+    """Everyone who signed, protected signers unsealed: for the channel's own use (who is
+    told of a reply), never for display."""
+    ids: set[int] = set()
+    for person_id, sealed in Signature.objects.filter(memo=memo).values_list("person_id", "signer_sealed"):
+        ids.add(person_id if person_id is not None else identities.unseal(sealed))
+    return ids
 
 
 @dataclass(frozen=True)
@@ -146,14 +172,11 @@ def response_seen_by(viewer: Person, memo: Memo) -> ResponseView:
 
 
 def meetings_seen_by(viewer: Person, memo: Memo) -> list[MeetingView]:
+    """Meetings for their proposer, their invitees and the custodians. A protected invitee
+    is sealed like a protected signer; their name is shown to custodians outside their
+    chain of command, to themselves, and to the proposer once they have accepted."""
     custodian = viewer.has_role(Role.CUSTODIAN)
-    below: list[set[int]] = []  # the viewer's subordinates, asked for only if a protected name is at stake
-
-    def may_see_protected(person_id: int) -> bool:
-        if custodian and not below:
-            below.append(viewer.subordinate_ids())
-        return policy.can_see_protected_name(viewer, person_id, below[0] if below else set())
-
+    my_tag = identities.signer_tag(viewer.pk)
     meetings = (
         Meeting.objects.filter(memo=memo)
         .select_related("proposed_by")
@@ -163,26 +186,55 @@ def meetings_seen_by(viewer: Person, memo: Memo) -> list[MeetingView]:
             )
         )
     )
+
+    def is_mine(invitation: MeetingInvitation) -> bool:
+        return invitation.person_id == viewer.pk or (
+            invitation.person_tag != "" and invitation.person_tag == my_tag
+        )
+
+    visible = [
+        (meeting, list(meeting.invitations.all()))
+        for meeting in meetings
+        if custodian
+        or meeting.proposed_by_id == viewer.pk
+        or any(is_mine(i) for i in meeting.invitations.all())
+    ]
+    # Unseal the protected invitees this viewer may see named, then read their names at once.
+    opened: dict[int, int] = {}
+    below = (
+        viewer.subordinate_ids()
+        if custodian and any(i.protected for _, group in visible for i in group)
+        else set()
+    )
+    for meeting, invitations in visible:
+        for invitation in invitations:
+            if not invitation.person_sealed or is_mine(invitation):
+                continue
+            accepted_for_proposer = (
+                meeting.proposed_by_id == viewer.pk and invitation.response == MeetingResponse.ACCEPTED
+            )
+            if custodian or accepted_for_proposer:
+                person_id = identities.unseal(invitation.person_sealed)
+                if accepted_for_proposer or policy.can_see_protected_name(viewer, person_id, below):
+                    opened[invitation.pk] = person_id
+    people = Person.objects.in_bulk(set(opened.values())) if opened else {}
     views = []
-    for meeting in meetings:
-        invitations = list(meeting.invitations.all())
-        mine = next((i for i in invitations if i.person_id == viewer.pk), None)
-        if not (custodian or mine or meeting.proposed_by_id == viewer.pk):
-            continue
+    for meeting, invitations in visible:
         lines = []
         for invitation in invitations:
-            shown = (
-                not invitation.protected
-                or invitation.person_id == viewer.pk
-                or may_see_protected(invitation.person_id)
-                or (meeting.proposed_by_id == viewer.pk and invitation.response == MeetingResponse.ACCEPTED)
-            )
+            if invitation.person is not None:
+                shown: Person | None = invitation.person
+            elif is_mine(invitation):
+                shown = viewer
+            else:
+                shown = people.get(opened.get(invitation.pk, -1))
             lines.append(
                 InviteeLine(
-                    name=invitation.person.display_name if shown else None,
+                    name=shown.display_name if shown else None,
                     response=invitation.get_response_display(),
-                    mine=invitation.person_id == viewer.pk,
+                    mine=is_mine(invitation),
                 )
             )
+        mine = next((i for i in invitations if is_mine(i)), None)
         views.append(MeetingView(meeting, lines, mine))
     return views

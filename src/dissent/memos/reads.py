@@ -5,10 +5,9 @@ still their drafters' and signers' own."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from django.db import transaction
-from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from dissent.errors import NotAllowed
@@ -16,8 +15,11 @@ from dissent.events.models import Event, EventKind
 from dissent.events.recording import record_event
 from dissent.org.models import Person, Role
 
-from . import policy
-from .models import Memo, Signature, Visibility
+if TYPE_CHECKING:
+    from .queries import SignatureLine
+
+from . import identities, policy
+from .models import Memo, Signature
 
 How = Literal["page", "api", "export_pdf", "export_json"]
 
@@ -30,7 +32,26 @@ def record_read(person: Person, memo: Memo, *, how: How, export_id: str | None =
     payload: dict[str, object] = {"memo": memo.pk, "how": how, "marking": memo.marking.code}
     if export_id is not None:
         payload["export"] = export_id
+    tag = identities.signer_tag(person.pk)
+    if Signature.objects.filter(memo=memo, signer_tag=tag).exists():
+        # A protected signer's read must not name them in the event record either: the
+        # blind index stands in for them (custodians resolve it through the signature).
+        payload["reader_tag"] = tag
+        return record_event(None, EventKind.MEMO_READ, memo, payload)
     return record_event(person, EventKind.MEMO_READ, memo, payload)
+
+
+@transaction.atomic
+def record_protected_names_shown(
+    person: Person, memo: Memo, lines: "list[SignatureLine]", *, how: How
+) -> None:
+    """Each time a custodian is shown protected signers' names, that is recorded: who, when,
+    on which memo, how many names, and where (page, API, export)."""
+    shown = sum(1 for line in lines if line.visibility == "protected" and line.name and not line.mine)
+    if shown:
+        record_event(
+            person, EventKind.MEMO_PROTECTED_NAMES_SHOWN, memo, {"memo": memo.pk, "names": shown, "how": how}
+        )
 
 
 @dataclass(frozen=True)
@@ -41,10 +62,10 @@ class ReadCounts:
 
 def read_counts(memo: Memo) -> ReadCounts:
     """How often and by how many people the memo has been read or exported (one query)."""
-    row = Event.objects.filter(kind=EventKind.MEMO_READ, object_type="memo", object_id=memo.pk).aggregate(
-        reads=Count("pk"), readers=Count("actor", distinct=True)
-    )
-    return ReadCounts(row["reads"], row["readers"])
+    events = Event.objects.filter(kind=EventKind.MEMO_READ, object_type="memo", object_id=memo.pk)
+    rows = list(events.values_list("actor_id", "payload"))
+    readers = {actor or payload.get("reader_tag") for actor, payload in rows}
+    return ReadCounts(len(rows), len(readers))
 
 
 @dataclass(frozen=True)
@@ -63,22 +84,32 @@ def read_record(viewer: Person, memo: Memo) -> list[ReadLine]:
     protection the signature has."""
     if not (viewer.has_role(Role.CUSTODIAN) or viewer.has_role(Role.AUDITOR)):
         raise NotAllowed(_("Only the channel's custodians and auditors see who read a memo."))
-    protected = set(
-        Signature.objects.filter(memo=memo, visibility=Visibility.PROTECTED).values_list(
-            "person_id", flat=True
+    # Protected signers' reads carry the signature's blind index instead of an actor; only
+    # custodians resolve it (through the signature), and only outside their chain of command.
+    resolved: dict[str, Person] = {}
+    if viewer.has_role(Role.CUSTODIAN):
+        sealed = dict(
+            Signature.objects.filter(memo=memo)
+            .exclude(signer_tag="")
+            .values_list("signer_tag", "signer_sealed")
         )
-    )
-    below = viewer.subordinate_ids() if protected and viewer.has_role(Role.CUSTODIAN) else set()
+        if sealed:
+            below = viewer.subordinate_ids()
+            ids = {tag: identities.unseal(token) for tag, token in sealed.items()}
+            people = Person.objects.in_bulk(set(ids.values()))
+            resolved = {
+                tag: people[pk]
+                for tag, pk in ids.items()
+                if pk in people and policy.can_see_protected_name(viewer, pk, below)
+            }
     lines = []
     events = Event.objects.filter(kind=EventKind.MEMO_READ, object_type="memo", object_id=memo.pk)
     for event in events.select_related("actor").order_by("id"):
-        hidden = event.actor_id in protected and not policy.can_see_protected_name(
-            viewer, event.actor_id, below
-        )
+        reader = event.actor or resolved.get(str(event.payload.get("reader_tag", "")))
         lines.append(
             ReadLine(
                 at=event.created_at,
-                reader=None if hidden or event.actor is None else event.actor.display_name,
+                reader=reader.display_name if reader else None,
                 how=str(event.payload.get("how", "")),
                 marking=str(event.payload.get("marking", "")),
                 export=event.payload.get("export"),

@@ -10,6 +10,7 @@ a meeting invitation, until they accept that meeting themselves.
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from dissent import clock
@@ -23,8 +24,8 @@ from dissent.markings.models import Marking
 from dissent.notify.notices import send_notice
 from dissent.org.models import Person, Role
 
-from . import policy
-from .actions import clean_text, locked
+from . import identities, policy
+from .actions import actor_unless_protected, clean_text, locked, signature_of
 from .models import (
     Acknowledgment,
     Drafter,
@@ -98,7 +99,7 @@ def assign_reviewer(memo: Memo, person: Person, *, reviewer: str) -> Memo:
     ).first()
     if chosen is None:
         raise InvalidInput(_("The reviewer must be one of the channel's custodians or principals."))
-    if memo.drafters.filter(person=chosen).exists() or memo.signatures.filter(person=chosen).exists():
+    if memo.drafters.filter(person=chosen).exists() or signature_of(memo, chosen) is not None:
         raise InvalidInput(_("A drafter or signer of the memo cannot review it."))
     if memo.reviewer_id == chosen.pk:
         raise AlreadyDone(_("%(name)s is already the reviewer.") % {"name": chosen.get_full_name()})
@@ -185,12 +186,13 @@ def set_meeting_preference(memo: Memo, person: Person, *, open_to_meeting: bool)
     """A signer says whether leadership may invite them to a meeting about the memo."""
     memo = locked(memo, person)
     policy.require(person, Action.MEETING_PREFERENCE, memo)
-    signature = Signature.objects.get(memo=memo, person=person)
+    signature = signature_of(memo, person)
+    assert signature is not None  # the policy found the person among the signers
     if signature.open_to_meeting != open_to_meeting:
         signature.open_to_meeting = open_to_meeting
         signature.save(update_fields=["open_to_meeting"])
         record_event(
-            person,
+            actor_unless_protected(person, signature.visibility),
             EventKind.MEMO_MEETING_PREFERENCE,
             memo,
             {"memo": memo.pk, "signature": signature.pk, "open_to_meeting": open_to_meeting},
@@ -215,24 +217,30 @@ def propose_meeting(
     if agenda:
         agenda = clean_text(_("Agenda"), agenda, AGENDA_MAX)
     drafter_ids = set(Drafter.objects.filter(memo=memo).values_list("person_id", flat=True))
-    willing = dict(
-        Signature.objects.filter(memo=memo, open_to_meeting=True).values_list("person_id", "visibility")
-    )
+    willing: dict[int, str] = {}
+    for person_id, sealed, visibility in Signature.objects.filter(
+        memo=memo, open_to_meeting=True
+    ).values_list("person_id", "signer_sealed", "visibility"):
+        willing[person_id if person_id is not None else identities.unseal(sealed)] = visibility
     invitee_ids = (drafter_ids | set(willing)) - {person.pk}
     if not invitee_ids:
         raise InvalidState(_("None of the memo's dissenters is open to a meeting yet."))
     meeting = Meeting.objects.create(
         memo=memo, proposed_by=person, starts_at=starts_at, place=place, agenda=agenda
     )
-    invitations = [
-        MeetingInvitation(
-            meeting=meeting,
-            person_id=pk,
-            protected=pk not in drafter_ids and willing.get(pk) == Visibility.PROTECTED,
-        )
-        for pk in sorted(invitee_ids)
-    ]
-    MeetingInvitation.objects.bulk_create(invitations)
+    invitations: list[tuple[int, MeetingInvitation]] = []
+    for pk in sorted(invitee_ids):
+        if pk not in drafter_ids and willing.get(pk) == Visibility.PROTECTED:
+            hidden = MeetingInvitation(
+                meeting=meeting,
+                person_sealed=identities.seal(pk),
+                person_tag=identities.signer_tag(pk),
+                protected=True,
+            )
+            invitations.append((pk, hidden))
+        else:
+            invitations.append((pk, MeetingInvitation(meeting=meeting, person_id=pk)))
+    MeetingInvitation.objects.bulk_create([invitation for _, invitation in invitations])
     record_event(
         person,
         EventKind.MEETING_PROPOSED,
@@ -251,11 +259,9 @@ def propose_meeting(
         "place": place,
         "agenda": agenda,
     }
-    people = Person.objects.in_bulk([i.person_id for i in invitations])
-    for invitation in invitations:
-        send_notice(
-            people[invitation.person_id], "meeting_proposed", {**context, "protected": invitation.protected}
-        )
+    people = Person.objects.in_bulk([pk for pk, _ in invitations])
+    for pk, invitation in invitations:
+        send_notice(people[pk], "meeting_proposed", {**context, "protected": invitation.protected})
     return meeting
 
 
@@ -266,7 +272,8 @@ def answer_meeting(meeting_id: int, person: Person, *, accept: bool) -> MeetingI
     invitation = (
         MeetingInvitation.objects.select_for_update()
         .select_related("meeting__memo__marking", "meeting__proposed_by")
-        .filter(meeting_id=meeting_id, person=person)
+        .filter(meeting_id=meeting_id)
+        .filter(Q(person=person) | Q(person_tag=identities.signer_tag(person.pk)))
         .first()
     )
     if invitation is None:
@@ -280,7 +287,7 @@ def answer_meeting(meeting_id: int, person: Person, *, accept: bool) -> MeetingI
     invitation.response, invitation.responded_at = response, clock.now()
     invitation.save(update_fields=["response", "responded_at"])
     record_event(
-        person,
+        None if invitation.protected else person,
         EventKind.MEETING_ANSWERED,
         meeting,
         {"memo": meeting.memo_id, "meeting": meeting.pk, "invitation": invitation.pk, "response": response},

@@ -103,6 +103,7 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
     memo = policy.get_memo(person, memo_id)
     reads.record_read(person, memo, how="page")
     lines = queries.signatures_seen_by(person, memo)
+    reads.record_protected_names_shown(person, memo, lines, how="page")
     allowed = {a.value for a in policy.RULES if policy.can(person, a, memo)}
     readable = policy.can(person, Action.READ_BODY, memo)
     my_signature_row = (
