@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from dissent.memos import identities
+from dissent import identities
 from dissent.memos.models import Acknowledgment, Memo, MemoState, Signature, Visibility
 from dissent.org.models import Person, Role
 

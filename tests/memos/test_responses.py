@@ -5,10 +5,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from dissent import identities
 from dissent.deadlines.models import ChannelSettings
 from dissent.errors import AlreadyDone, InvalidInput, InvalidState, NotAllowed, NotFound
 from dissent.events.models import Event, EventKind
-from dissent.memos import identities, policy, queries, responses
+from dissent.memos import policy, queries, responses
 from dissent.memos.models import Acknowledgment, MemoState, Reply, Visibility
 from dissent.memos.policy import Action
 

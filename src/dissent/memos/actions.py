@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from dissent import clock
+from dissent import clock, identities
 from dissent.deadlines.calendar import extend as extend_due
 from dissent.deadlines.channel import channel_policy
 from dissent.errors import AlreadyDone, InvalidInput, InvalidState, NotAllowed, NotFound
@@ -18,7 +18,7 @@ from dissent.events.recording import record_event
 from dissent.markings.models import Marking
 from dissent.org.models import Person, Role
 
-from . import identities, notices, policy
+from . import notices, policy
 from .content import content_sha256
 from .models import Addendum, Drafter, Extension, Invitation, Memo, MemoState, Signature, Visibility
 from .policy import Action

@@ -10,11 +10,11 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from dissent import identities
 from dissent.deadlines import tasks as deadline_tasks
 from dissent.notify.notices import send_notice
 from dissent.org.models import Person, Role
 
-from . import identities
 from .models import Drafter, Memo, Signature
 
 

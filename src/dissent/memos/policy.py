@@ -15,11 +15,11 @@ from enum import StrEnum
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from dissent import identities
 from dissent.errors import InvalidState, NotAllowed, NotFound
 from dissent.markings.models import ExportRule
 from dissent.org.models import Person, Role
 
-from . import identities
 from .models import FILED_STATES, Drafter, Invitation, Memo, MemoState, Signature
 
 

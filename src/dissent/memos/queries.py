@@ -8,10 +8,11 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from dissent import identities
 from dissent.errors import NotAllowed
 from dissent.org.models import Person, Role
 
-from . import actions, identities, policy
+from . import actions, policy
 from .models import (
     FILED_STATES,
     Acknowledgment,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from dissent import identities
 from dissent.errors import NotAllowed
 from dissent.events.models import Event, EventKind
 from dissent.events.recording import record_event
@@ -18,7 +19,7 @@ from dissent.org.models import Person, Role
 if TYPE_CHECKING:
     from .queries import SignatureLine
 
-from . import identities, policy
+from . import policy
 from .models import Memo, Signature
 
 How = Literal["page", "api", "export_pdf", "export_json"]

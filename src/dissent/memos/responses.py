@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from dissent import clock
+from dissent import clock, identities
 from dissent.deadlines import tasks as deadline_tasks
 from dissent.deadlines.channel import channel_policy
 from dissent.errors import AlreadyDone, InvalidInput, InvalidState, NotAllowed, NotFound
@@ -24,7 +24,7 @@ from dissent.markings.models import Marking
 from dissent.notify.notices import send_notice
 from dissent.org.models import Person, Role
 
-from . import identities, policy
+from . import policy
 from .actions import actor_unless_protected, clean_text, locked, signature_of
 from .models import (
     Acknowledgment,

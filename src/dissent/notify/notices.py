@@ -18,6 +18,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from dissent import identities
 from dissent.org.models import Person
 
 #: Every notice the channel sends; a template notify/<name>.txt exists for each (a test checks).
@@ -45,7 +46,9 @@ def send_notice(person: Person, notice: str, context: dict[str, Any]) -> None:
         raise ValueError(f"unknown notice {notice!r}")
     if not person.is_active or not person.email:
         return
-    deliver.enqueue(person.pk, notice, context)
+    # The task row names its recipient only sealed: a queued "your memo was acknowledged"
+    # must not tell a database dump that this person signed (dissent/identities.py).
+    deliver.enqueue(identities.seal(person.pk), notice, context)
 
 
 def render(person: Person, notice: str, context: dict[str, Any]) -> EmailMessage:

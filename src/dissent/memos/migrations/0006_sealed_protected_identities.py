@@ -10,7 +10,7 @@ from django.db.migrations.state import StateApps
 def seal_protected_rows(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Protected signatures and meeting invitations made before sealing existed lose their
     reference to the person, which is sealed instead (memos/identities.py)."""
-    from dissent.memos.identities import seal, signer_tag
+    from dissent.identities import seal, signer_tag
 
     Signature = apps.get_model("memos", "Signature")
     for signature in Signature.objects.filter(visibility="protected", person__isnull=False):
