@@ -126,13 +126,9 @@ def test_auditors_see_counts_and_the_read_record_but_no_protected_name(cast: Cas
     assert reads.read_counts(memo).readers >= 1
 
 
-def _protected_signers(demo_memos: list[Memo]) -> list[Person]:
-    ids = {
-        identities.unseal(token)
-        for token in Signature.objects.filter(visibility=Visibility.PROTECTED).values_list(
-            "signer_sealed", flat=True
-        )
-    }
+def _protected_signers() -> list[Person]:
+    tokens = Signature.objects.filter(visibility=Visibility.PROTECTED).values_list("signer_sealed", flat=True)
+    ids = {identities.unseal(token) for token in tokens}
     return list(Person.objects.filter(pk__in=ids))
 
 
