@@ -56,6 +56,7 @@ MAY: dict[str, tuple[set[str], set[str]]] = {
     "propose_meeting": ({"paula"}, {"filed", "acknowledged", "replied"}),
     "meeting_preference": ({"bob"}, {"open", "filed", "acknowledged", "replied"}),
     "export": ({"alice", "bob", "paula", "carol"}, FILED),
+    "add_reader": ({"carol"}, FILED),
 }
 
 # Refusing these must not reveal there is anything to refuse: 404 instead of 403.
@@ -111,6 +112,7 @@ def _do(action: str) -> Callable[[Any, Person], object]:
             memo, who, starts_at=timezone.now() + timedelta(days=7), place="Room 1"
         ),
         "export": lambda memo, who: policy.get_memo(who, memo.pk, action=Action.EXPORT),
+        "add_reader": lambda memo, who: actions.add_reader(memo, who, username="erin", reason="Needs it."),
         "meeting_preference": lambda memo, who: responses.set_meeting_preference(
             memo, who, open_to_meeting=True
         ),
@@ -154,6 +156,7 @@ def took_effect(action: str, memo_id: int, who: Person) -> bool:
         "draft_reply": lambda: Reply.objects.filter(memo=memo, author=who).exists(),
         "see_reply_draft": lambda: True,
         "export": lambda: True,
+        "add_reader": lambda: memo.readers.filter(person__username="erin").exists(),
         "propose_meeting": lambda: memo.meetings.filter(proposed_by=who).exists(),
         "meeting_preference": lambda: getattr(actions.signature_of(memo, who), "open_to_meeting", False),
     }

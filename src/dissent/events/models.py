@@ -34,6 +34,7 @@ class EventKind(models.TextChoices):
     DEADLINE_ESCALATED = "deadline.escalated", _("Overdue deadline escalated")
     PERSON_TIME_ZONE_SET = "person.time_zone_set", _("Time zone chosen")
     MEMO_READ = "memo.read", _("Memo read or exported")
+    MEMO_READER_ADDED = "memo.reader_added", _("Reader added to the distribution")
     MEMO_PROTECTED_NAMES_SHOWN = "memo.protected_names_shown", _("Protected names shown to a custodian")
 
 

@@ -20,7 +20,7 @@ from dissent.org.models import Person, Role
 
 from . import notices, policy
 from .content import content_sha256
-from .models import Addendum, Drafter, Extension, Invitation, Memo, MemoState, Signature, Visibility
+from .models import Addendum, Drafter, Extension, Invitation, Memo, MemoState, Reader, Signature, Visibility
 from .policy import Action
 
 #: Field limits, in characters. The body's limit is a setting (MEMO_BODY_MAX_CHARS).
@@ -103,7 +103,7 @@ def _for_signing(person: Person, memo_id: int) -> Memo:
         raise NotFound(_("No such memo."))
     state, addressee_id, is_drafter, is_invitee, is_signer = row
     memo = Memo(pk=memo_id, state=state, addressee_id=addressee_id)
-    memo._standing_flags = (person.pk, bool(is_drafter), bool(is_invitee), bool(is_signer))  # type: ignore[attr-defined]
+    memo._standing_flags = (person.pk, bool(is_drafter), bool(is_invitee), bool(is_signer), False)  # type: ignore[attr-defined]
     return memo
 
 
@@ -386,6 +386,25 @@ def add_addendum(memo: Memo, person: Person, *, body: str) -> Addendum:
     addendum = Addendum.objects.create(memo=memo, author=person, body=text)
     record_event(person, EventKind.MEMO_ADDENDUM_ADDED, memo, {"memo": memo.pk, "addendum": addendum.pk})
     return addendum
+
+
+@transaction.atomic
+def add_reader(memo: Memo, person: Person, *, username: str, reason: str) -> Reader:
+    """A custodian widens a filed memo's distribution by one named person, with a reason
+    that everyone who sees the memo can read."""
+    memo = locked(memo, person)
+    policy.require(person, Action.ADD_READER, memo)
+    text = clean_text(_("Reason"), reason, REASON_MAX)
+    reader = Person.objects.filter(username=username, is_active=True).first()
+    if reader is None:
+        raise InvalidInput(_("No active colleague has the user name %(name)s.") % {"name": username[:150]})
+    if policy.can_see(reader, memo):
+        raise AlreadyDone(_("%(name)s can already read this memo.") % {"name": reader.display_name})
+    row = Reader.objects.create(memo=memo, person=reader, added_by=person, reason=text)
+    record_event(
+        person, EventKind.MEMO_READER_ADDED, memo, {"memo": memo.pk, "reader": reader.pk, "reason": text}
+    )
+    return row
 
 
 #: The state a transition request names, and the action that performs it.

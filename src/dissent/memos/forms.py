@@ -127,3 +127,8 @@ class MeetingPreferenceForm(forms.Form):
 
 class MeetingAnswerForm(forms.Form):
     accept = forms.TypedChoiceField(choices=[("yes", "yes"), ("no", "no")], coerce=lambda v: v == "yes")
+
+
+class ReaderForm(forms.Form):
+    username = forms.CharField(label=_("Add a reader (user name)"), max_length=150)
+    reason = forms.CharField(label=_("Reason (shown on the memo)"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -157,6 +157,24 @@ class Signature(models.Model):
         return f"signature {self.pk} on {self.memo}"
 
 
+class Reader(models.Model):
+    """Someone a custodian added to a filed memo's distribution, with the reason, which is
+    shown on the memo with the rest of the list."""
+
+    memo = models.ForeignKey(Memo, on_delete=models.CASCADE, related_name="readers")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"))
+    added_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["memo", "person"], name="one_reader_row_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person} reads {self.memo}"
+
+
 class Extension(models.Model):
     """A custodian moved the reply deadline, with a reason the drafters and signers see."""
 

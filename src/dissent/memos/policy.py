@@ -20,7 +20,7 @@ from dissent.errors import InvalidState, NotAllowed, NotFound
 from dissent.markings.models import ExportRule
 from dissent.org.models import Person, Role
 
-from .models import FILED_STATES, Drafter, Invitation, Memo, MemoState, Signature
+from .models import FILED_STATES, Drafter, Invitation, Memo, MemoState, Reader, Signature
 
 
 class Action(StrEnum):
@@ -45,6 +45,7 @@ class Action(StrEnum):
     PROPOSE_MEETING = "propose_meeting"
     MEETING_PREFERENCE = "meeting_preference"
     EXPORT = "export"
+    ADD_READER = "add_reader"
 
 
 class Standing(StrEnum):
@@ -55,6 +56,7 @@ class Standing(StrEnum):
     SIGNER = "signer"
     ADDRESSEE = "addressee"
     REVIEWER = "reviewer"
+    READER = "reader"
     CUSTODIAN = "custodian"
     AUDITOR = "auditor"
 
@@ -74,6 +76,7 @@ VISIBLE_TO: dict[MemoState, frozenset[Standing]] = {
                 Standing.SIGNER,
                 Standing.ADDRESSEE,
                 Standing.REVIEWER,
+                Standing.READER,
                 Standing.CUSTODIAN,
                 Standing.AUDITOR,
             }
@@ -140,6 +143,8 @@ RULES: dict[Action, Rule] = {
     ),
 }
 
+RULES[Action.ADD_READER] = Rule(frozenset({Standing.CUSTODIAN}), _FILED)
+
 #: Who may export, by the marking's export rule (markings/models.py ExportRule).
 EXPORT_BY: dict[str, frozenset[Standing]] = {
     ExportRule.READERS: RULES[Action.EXPORT].who,
@@ -172,6 +177,7 @@ def _state_message(action: Action) -> str:
         Action.PROPOSE_MEETING: _("A meeting can be proposed once the memo is filed and until it is closed."),
         Action.MEETING_PREFERENCE: _("This can be changed until the memo is closed."),
         Action.EXPORT: _("A memo can be exported once it is filed."),
+        Action.ADD_READER: _("Readers can be added once the memo is filed."),
     }
     return messages[action]
 
@@ -199,6 +205,7 @@ def _who_message(action: Action) -> str:
         Action.EXPORT: _(
             "Only the memo's drafters, signers, addressee, reviewer and custodians can export it."
         ),
+        Action.ADD_READER: _("Only the channel's custodians can add readers."),
     }
     return messages[action]
 
@@ -219,12 +226,12 @@ def standing(person: Person, memo: Memo) -> frozenset[Standing]:
     flags = getattr(memo, "_standing_flags", None)
     if flags is None or flags[0] != person.pk:
         annotated = with_standing(Memo.objects.filter(pk=memo.pk), person).values_list(  # type: ignore[misc]
-            "is_drafter", "is_invitee", "is_signer"
+            "is_drafter", "is_invitee", "is_signer", "is_reader"
         )
-        row = annotated.first() or (False, False, False)
+        row = annotated.first() or (False, False, False, False)
         flags = (person.pk, *row)
         memo._standing_flags = flags  # type: ignore[attr-defined]
-    _, is_drafter, is_invitee, is_signer = flags
+    _, is_drafter, is_invitee, is_signer, is_reader = flags
     result = _role_standing(person)
     if is_drafter:
         result.add(Standing.DRAFTER)
@@ -232,6 +239,8 @@ def standing(person: Person, memo: Memo) -> frozenset[Standing]:
         result.add(Standing.INVITEE)
     if is_signer:
         result.add(Standing.SIGNER)
+    if is_reader:
+        result.add(Standing.READER)
     if memo.addressee_id == person.pk:
         result.add(Standing.ADDRESSEE)
     if memo.reviewer_id is not None and memo.reviewer_id == person.pk:
@@ -244,6 +253,7 @@ def with_standing(memos: QuerySet[Memo], person: Person) -> QuerySet[Memo]:
     return memos.annotate(
         is_drafter=Exists(Drafter.objects.filter(memo=OuterRef("pk"), person=person)),
         is_invitee=Exists(Invitation.objects.filter(memo=OuterRef("pk"), person=person)),
+        is_reader=Exists(Reader.objects.filter(memo=OuterRef("pk"), person=person)),
         is_signer=Exists(
             Signature.objects.filter(memo=OuterRef("pk")).filter(
                 Q(person=person) | Q(signer_tag=identities.signer_tag(person.pk))
@@ -259,6 +269,7 @@ def remember_standing(memo: Memo, person: Person) -> Memo:
         memo.is_drafter,  # type: ignore[attr-defined]
         memo.is_invitee,  # type: ignore[attr-defined]
         memo.is_signer,  # type: ignore[attr-defined]
+        memo.is_reader,  # type: ignore[attr-defined]
     )
     return memo
 
@@ -275,6 +286,7 @@ def visible_memos(person: Person, memos: QuerySet[Memo] | None = None) -> QueryS
         Standing.SIGNER: Q(is_signer=True),
         Standing.ADDRESSEE: Q(addressee=person),
         Standing.REVIEWER: Q(reviewer=person),
+        Standing.READER: Q(is_reader=True),
     }
     roles = _role_standing(person)
     condition = Q(pk__in=[])

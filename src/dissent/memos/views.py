@@ -26,6 +26,7 @@ from .forms import (
     MeetingForm,
     MeetingPreferenceForm,
     MemoForm,
+    ReaderForm,
     ReplyForm,
     ReviewerForm,
     SignForm,
@@ -34,7 +35,7 @@ from .forms import (
 from .models import Memo, MemoState, Reply
 from .notices import default_acknowledgment
 from .policy import Action
-from .visibility import who_can_see
+from .visibility import distribution, who_can_see
 
 
 def _person(request: HttpRequest) -> Person:
@@ -134,6 +135,8 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
         "receipt": _receipt_summary(person, memo),
         "deadlines": _deadlines(memo),
         "response": response,
+        "distribution": distribution(memo, lines) if memo.is_filed else [],
+        "reader_form": ReaderForm() if Action.ADD_READER.value in allowed else None,
         "read_counts": reads.read_counts(memo) if memo.is_filed else None,
         "sees_read_record": person.has_role(Role.CUSTODIAN) or person.has_role(Role.AUDITOR),
         "reply_html": render_markdown(response.reply.text) if response.reply else "",
@@ -300,3 +303,17 @@ def memo_reads(request: HttpRequest, memo_id: int) -> HttpResponse:
     memo = policy.get_memo(person, memo_id)
     lines = reads.read_record(person, memo)
     return render(request, "memos/memo_reads.html", {"memo": memo, "marking": memo.marking, "lines": lines})
+
+
+@require_POST
+def memo_add_reader(request: HttpRequest, memo_id: int) -> HttpResponse:
+    person = _person(request)
+    memo = policy.get_memo(person, memo_id)
+    form = ReaderForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    reader = actions.add_reader(
+        memo, person, username=form.cleaned_data["username"], reason=form.cleaned_data["reason"]
+    )
+    messages.success(request, _("%(name)s may now read this memo.") % {"name": reader.person.display_name})
+    return _back(memo.pk)

@@ -1,11 +1,17 @@
 """The plain-language "who can see this" panel, derived from the access policy itself."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from dissent.org.models import Person, Role
+
 from .models import Memo, MemoState
 from .policy import VISIBLE_TO, Standing
+
+if TYPE_CHECKING:
+    from .queries import SignatureLine
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,7 @@ def who_can_see(memo: Memo) -> Audience:
             if memo.reviewer
             else _("a reviewer the custodians assign")
         ),
+        Standing.READER: _("readers the custodians add, with a reason"),
         Standing.CUSTODIAN: _("the channel's custodians"),
         Standing.AUDITOR: _("auditors"),
     }
@@ -36,3 +43,42 @@ def who_can_see(memo: Memo) -> Audience:
         count=[labels[s] for s in seen_by],
         protected_names=[_("the channel's custodians, except anyone in the signer's own chain of command")],
     )
+
+
+@dataclass(frozen=True)
+class DistributionEntry:
+    who: str
+    names: list[str]
+    note: str = ""
+
+
+def distribution(memo: Memo, signatures: "list[SignatureLine]") -> list[DistributionEntry]:
+    """The explicit list of who may read a filed memo, by name where names may be shown:
+    the signer lines are those the viewer sees, so protected signers stay a count."""
+    drafters = [d.person.display_name for d in memo.drafters.select_related("person").order_by("id")]
+    custodians = [p.display_name for p in Person.objects.filter(role=Role.CUSTODIAN, is_active=True)]
+    named = [line.name for line in signatures if line.name]
+    hidden = sum(1 for line in signatures if not line.name)
+    entries = [
+        DistributionEntry(_("Addressee"), [memo.addressee.display_name]),
+        DistributionEntry(_("The channel's custodians"), custodians),
+        DistributionEntry(_("Drafters"), drafters),
+        DistributionEntry(
+            _("Signers"),
+            named,
+            (_("and %(n)d signer(s) whose names are protected") % {"n": hidden}) if hidden else "",
+        ),
+    ]
+    if memo.reviewer_id is not None:
+        entries.append(DistributionEntry(_("Reviewer"), [memo.reviewer.display_name]))  # type: ignore[union-attr]
+    for reader in memo.readers.select_related("person", "added_by"):
+        entries.append(
+            DistributionEntry(
+                _("Added reader"),
+                [reader.person.display_name],
+                _("added by %(by)s: %(reason)s")
+                % {"by": reader.added_by.display_name, "reason": reader.reason},
+            )
+        )
+    entries.append(DistributionEntry(_("Auditors"), [], _("the record and the counts, never the text")))
+    return entries
