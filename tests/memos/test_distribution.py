@@ -72,3 +72,22 @@ def test_adding_readers_is_checked(cast: Cast) -> None:
     assert not memo.readers.exists()
     refused = post(signed_in(cast.alice), f"/memos/{memo.pk}/readers/", {"username": "erin", "reason": "x"})
     assert refused.status_code == 403 and not memo.readers.exists()
+
+
+def test_the_api_adds_readers_and_lists_the_distribution(cast: Cast) -> None:
+    import json
+
+    from ..api.test_memos_api import api
+
+    memo = _filed(cast)
+    carol = api(cast.carol)
+    added = carol.post(f"/memos/{memo.pk}/readers", {"username": "erin", "reason": "Desk officer"})
+    assert added.status_code == 201, added.content
+    listed = api(cast.alice).get(f"/memos/{memo.pk}/distribution").json()
+    assert {
+        "who": "Added reader",
+        "names": ["Erin Tester"],
+        "note": "added by Carol Tester: Desk officer",
+    } in listed
+    assert "Bob Tester" not in json.dumps(listed)
+    assert api(cast.dave).get(f"/memos/{memo.pk}/distribution").status_code == 404

@@ -11,12 +11,14 @@ from dissent.memos import actions, policy, queries, reads
 from dissent.memos.content import render_markdown
 from dissent.memos.models import Memo
 from dissent.memos.policy import Action
+from dissent.memos.visibility import distribution
 from dissent.org.models import Person
 
 from .schemas import (
     MAX_ID,
     AddendumIn,
     AddendumOut,
+    DistributionEntryOut,
     ExtensionIn,
     ExtensionOut,
     InvitationsIn,
@@ -25,6 +27,7 @@ from .schemas import (
     MemoOut,
     MemoPatch,
     Problem,
+    ReaderIn,
     SignatureIn,
     SignatureListOut,
     SignatureOut,
@@ -210,3 +213,26 @@ def add_addendum(request: HttpRequest, memo_id: MemoId, payload: AddendumIn) -> 
     memo = policy.get_memo(person, memo_id)
     addendum = actions.add_addendum(memo, person, body=payload.body)
     return Status(201, AddendumOut(id=addendum.pk, body=addendum.body, created_at=addendum.created_at))
+
+
+@router.post("/{memo_id}/readers", response={201: DistributionEntryOut, **ERRORS}, summary="Add a reader")
+def add_reader(request: HttpRequest, memo_id: MemoId, payload: ReaderIn) -> Status[DistributionEntryOut]:
+    person = person_of(request)
+    memo = policy.get_memo(person, memo_id)
+    reader = actions.add_reader(memo, person, username=payload.username, reason=payload.reason)
+    return Status(
+        201, DistributionEntryOut(who="reader", names=[reader.person.display_name], note=reader.reason)
+    )
+
+
+@router.get(
+    "/{memo_id}/distribution",
+    response={200: list[DistributionEntryOut], **ERRORS},
+    summary="Who may read a filed memo",
+)
+def get_distribution(request: HttpRequest, memo_id: MemoId) -> list[DistributionEntryOut]:
+    person = person_of(request)
+    memo = policy.get_memo(person, memo_id)
+    lines = queries.signatures_seen_by(person, memo)
+    reads.record_protected_names_shown(person, memo, lines, how="api")
+    return [DistributionEntryOut(who=e.who, names=e.names, note=e.note) for e in distribution(memo, lines)]

@@ -170,3 +170,14 @@ class MeetingOut(Schema):
 
 class MeetingAnswerIn(Schema):
     accept: bool
+
+
+class ReaderIn(Schema):
+    username: str = Field(description="The colleague who may now read the filed memo.")
+    reason: str = Field(description="Why; shown on the memo to everyone who sees it.")
+
+
+class DistributionEntryOut(Schema):
+    who: str
+    names: list[str]
+    note: str
