@@ -194,3 +194,16 @@ def test_the_whole_response_works_from_the_memo_page(cast: Cast) -> None:
 
     refused = post(paula, page + "meetings/", {"starts_at": "yesterday", "place": "Room 2"})
     assert refused.status_code == 400 and memo.meetings.count() == 1
+
+
+def test_the_banner_shows_the_highest_marking_of_memo_and_reply(cast: Cast) -> None:
+    memo = _filed(cast, MemoState.ACKNOWLEDGED)  # marked SBU
+    responses.draft_reply(memo, cast.carol, text="Our answer.", marking="CONFIDENTIAL")
+    page = signed_in(cast.carol).get(f"/memos/{memo.pk}/").content.decode()
+    assert page.count('class="marking-banner marking-confidential"') == 2  # top and bottom
+    assert "marking-banner marking-sbu" not in page
+    # the drafter, who does not see the draft, sees the memo's own marking
+    assert (
+        signed_in(cast.alice).get(f"/memos/{memo.pk}/").content.decode().count("marking-banner marking-sbu")
+        == 2
+    )

@@ -32,3 +32,11 @@ class Marking(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+def highest_marking(*markings: Marking | None) -> Marking:
+    """The most restrictive of the markings shown together (None entries are ignored)."""
+    present = [m for m in markings if m is not None]
+    if not present:
+        raise ValueError("at least one marking is needed")
+    return max(present, key=lambda m: m.rank)

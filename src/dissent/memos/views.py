@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dissent.deadlines.channel import TimeLeft, channel_policy, time_left
 from dissent.errors import DissentError, InvalidInput
 from dissent.log import receipts
+from dissent.markings.models import highest_marking
 from dissent.org.models import Person, Role
 
 from . import actions, policy, queries, reads
@@ -113,7 +114,8 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
     response = queries.response_seen_by(person, memo)
     context = {
         "memo": memo,
-        "marking": memo.marking,
+        # The banner shows the highest marking of the parts on the page (memo, reply).
+        "marking": highest_marking(memo.marking, response.reply.marking if response.reply else None),
         "readable": readable,
         "body_html": render_markdown(memo.body) if readable else "",
         "signatures": lines,
