@@ -35,6 +35,7 @@ class EventKind(models.TextChoices):
     PERSON_TIME_ZONE_SET = "person.time_zone_set", _("Time zone chosen")
     MEMO_READ = "memo.read", _("Memo read or exported")
     MEMO_READER_ADDED = "memo.reader_added", _("Reader added to the distribution")
+    MEMO_CAVEATS_SET = "memo.caveats_set", _("Caveats set")
     MEMO_PROTECTED_NAMES_SHOWN = "memo.protected_names_shown", _("Protected names shown to a custodian")
 
 

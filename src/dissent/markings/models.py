@@ -34,6 +34,26 @@ class Marking(models.Model):
         return self.label
 
 
+class Caveat(models.Model):
+    """A distribution limit added to a memo's marking (e.g. NOFORN-style: "not releasable
+    outside these units"). Everyone put on a memo carrying the caveat, as co-drafter,
+    invitee, reviewer or added reader, must belong to one of `units` or a unit below them;
+    an empty list limits nobody. Shown after the marking: CONFIDENTIAL//HQ-ONLY."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    label = models.CharField(_("label"), max_length=100)
+    description = models.TextField(_("handling guidance"), blank=True)
+    units = models.ManyToManyField("org.OrgUnit", blank=True, related_name="+", verbose_name=_("units"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("caveat")
+
+    def __str__(self) -> str:
+        return self.code
+
+
 def highest_marking(*markings: Marking | None) -> Marking:
     """The most restrictive of the markings shown together (None entries are ignored)."""
     present = [m for m in markings if m is not None]

@@ -18,7 +18,7 @@ from dissent.events.recording import record_event
 from dissent.markings.models import Marking
 from dissent.org.models import Person, Role
 
-from . import notices, policy
+from . import caveats, notices, policy
 from .content import content_sha256
 from .models import Addendum, Drafter, Extension, Invitation, Memo, MemoState, Reader, Signature, Visibility
 from .policy import Action
@@ -190,6 +190,7 @@ def invite(
         model.objects.filter(memo=memo, person__in=people.values()).values_list("person_id", flat=True)
     )
     added = [p for p in people.values() if p.pk not in existing]
+    caveats.require_within(memo, added)
     for invitee in added:
         if as_drafters:
             Drafter.objects.create(memo=memo, person=invitee)
@@ -398,6 +399,7 @@ def add_reader(memo: Memo, person: Person, *, username: str, reason: str) -> Rea
     reader = Person.objects.filter(username=username, is_active=True).first()
     if reader is None:
         raise InvalidInput(_("No active colleague has the user name %(name)s.") % {"name": username[:150]})
+    caveats.require_within(memo, [reader])
     if policy.can_see(reader, memo):
         raise AlreadyDone(_("%(name)s can already read this memo.") % {"name": reader.display_name})
     row = Reader.objects.create(memo=memo, person=reader, added_by=person, reason=text)

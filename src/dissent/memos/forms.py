@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from dissent.markings.models import Marking
+from dissent.markings.models import Caveat, Marking
 from dissent.org.models import Person, Role
 
 from .actions import POLICY_MAX, SUMMARY_MAX, TITLE_MAX
@@ -132,3 +132,14 @@ class MeetingAnswerForm(forms.Form):
 class ReaderForm(forms.Form):
     username = forms.CharField(label=_("Add a reader (user name)"), max_length=150)
     reason = forms.CharField(label=_("Reason (shown on the memo)"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CaveatsForm(forms.Form):
+    codes = forms.MultipleChoiceField(
+        label=_("Caveats (distribution limits)"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        caveats = Caveat.objects.filter(active=True)
+        self.fields["codes"].choices = [(c.code, f"{c.code}: {c.label}") for c in caveats]  # type: ignore[attr-defined]

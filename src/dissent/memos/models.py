@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dissent import clock
-from dissent.markings.models import Marking
+from dissent.markings.models import Caveat, Marking
 
 
 class MemoState(models.TextChoices):
@@ -58,6 +58,7 @@ class Memo(models.Model):
     #: policy (deadlines/channel.py) and recorded in the filing event too.
     ack_due = models.DateTimeField(_("acknowledgment due"), null=True, blank=True)
     reply_due = models.DateTimeField(_("reply due"), null=True, blank=True)
+    caveats = models.ManyToManyField(Caveat, blank=True, related_name="+", verbose_name=_("caveats"))
     #: Who prepares the substantive reply, assigned by a custodian (memos/responses.py).
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,

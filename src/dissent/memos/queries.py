@@ -63,6 +63,14 @@ def signature_of(person: Person, memo: Memo) -> Signature | None:
     return actions.signature_of(memo, person)
 
 
+def may_set_caveats(person: Person, memo: Memo) -> bool:
+    """Drafters before filing, custodians after (until closed): memos/caveats.py."""
+    mine = policy.standing(person, memo)
+    if memo.state in (MemoState.DRAFT, MemoState.OPEN):
+        return policy.Standing.DRAFTER in mine
+    return memo.state in FILED_STATES - {MemoState.CLOSED} and policy.Standing.CUSTODIAN in mine
+
+
 def signature_count(memo: Memo) -> int:
     return Signature.objects.filter(memo=memo).count()
 

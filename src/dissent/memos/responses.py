@@ -24,7 +24,7 @@ from dissent.markings.models import Marking
 from dissent.notify.notices import send_notice
 from dissent.org.models import Person, Role
 
-from . import policy
+from . import caveats, policy
 from .actions import actor_unless_protected, clean_text, locked, signature_of
 from .models import (
     Acknowledgment,
@@ -101,6 +101,8 @@ def assign_reviewer(memo: Memo, person: Person, *, reviewer: str) -> Memo:
         raise InvalidInput(_("The reviewer must be one of the channel's custodians or principals."))
     if memo.drafters.filter(person=chosen).exists() or signature_of(memo, chosen) is not None:
         raise InvalidInput(_("A drafter or signer of the memo cannot review it."))
+    if not chosen.has_role(Role.CUSTODIAN):
+        caveats.require_within(memo, [chosen])
     if memo.reviewer_id == chosen.pk:
         raise AlreadyDone(_("%(name)s is already the reviewer.") % {"name": chosen.get_full_name()})
     memo.reviewer = chosen

@@ -17,11 +17,12 @@ from dissent.log import receipts
 from dissent.markings.models import highest_marking
 from dissent.org.models import Person, Role
 
-from . import actions, policy, queries, reads
+from . import actions, caveats, policy, queries, reads
 from .content import render_markdown
 from .forms import (
     AcknowledgeForm,
     AddendumForm,
+    CaveatsForm,
     ExtensionForm,
     InviteForm,
     MeetingForm,
@@ -112,6 +113,7 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
         queries.signature_of(person, memo) if Action.MEETING_PREFERENCE.value in allowed else None
     )
     response = queries.response_seen_by(person, memo)
+    caveat_list = list(memo.caveats.all())
     context = {
         "memo": memo,
         # The banner shows the highest marking of the parts on the page (memo, reply).
@@ -139,6 +141,10 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
         "response": response,
         "distribution": distribution(memo, lines) if memo.is_filed else [],
         "reader_form": ReaderForm() if Action.ADD_READER.value in allowed else None,
+        "caveats": caveat_list,
+        "caveats_form": CaveatsForm(initial={"codes": [c.code for c in caveat_list]})
+        if queries.may_set_caveats(person, memo)
+        else None,
         "read_counts": reads.read_counts(memo) if memo.is_filed else None,
         "sees_read_record": person.has_role(Role.CUSTODIAN) or person.has_role(Role.AUDITOR),
         "reply_html": render_markdown(response.reply.text) if response.reply else "",
@@ -318,4 +324,18 @@ def memo_add_reader(request: HttpRequest, memo_id: int) -> HttpResponse:
         memo, person, username=form.cleaned_data["username"], reason=form.cleaned_data["reason"]
     )
     messages.success(request, _("%(name)s may now read this memo.") % {"name": reader.person.display_name})
+    return _back(memo.pk)
+
+
+@require_POST
+def memo_caveats(request: HttpRequest, memo_id: int) -> HttpResponse:
+    person = _person(request)
+    memo = policy.get_memo(person, memo_id)
+    form = CaveatsForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    chosen = caveats.set_caveats(memo, person, codes=form.cleaned_data["codes"])
+    messages.success(
+        request, _("Caveats: %(codes)s.") % {"codes": ", ".join(c.code for c in chosen) or _("none")}
+    )
     return _back(memo.pk)
