@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from dissent import clock
 from dissent.deadlines.channel import channel_policy
-from dissent.memos import actions, responses
+from dissent.markings.models import Caveat
+from dissent.memos import actions, caveats, responses
 from dissent.memos.models import Memo, MemoState, Visibility
 from dissent.org.models import OrgUnit, Person, Role
 
@@ -160,6 +161,12 @@ def seed() -> list[DemoAccount]:
     units: dict[str, OrgUnit] = {}
     for code, name, parent in UNITS:
         units[code] = OrgUnit.objects.create(code=code, name=name, parent=units[parent] if parent else None)
+    political = Caveat.objects.create(
+        code="pol-only",
+        label="Political Affairs only",
+        description="Not releasable outside the Bureau of Political Affairs and its offices.",
+    )
+    political.units.add(units["pol"])
     people: dict[str, Person] = {}
     accounts = []
     for username, first, last, role, unit, supervisor in PEOPLE:
@@ -333,6 +340,9 @@ def _memo_steps(
     return steps
 
 
+#: Demo memos with caveats on their marking: the arms memo stays inside Political Affairs.
+CAVEATS = {"Condition arms transfers on humanitarian access": ["pol-only"]}
+
 HISTORY_TOPICS = [
     "Visa processing backlog at regional posts",
     "Travel advisory levels for neighbouring states",
@@ -395,6 +405,8 @@ def _make_memo(
         addressee=addressee,
         marking=marking,
     )
+    if title in CAVEATS:
+        caveats.set_caveats(memo, lead, codes=CAVEATS[title])
     if drafters[1:]:
         actions.invite(memo, lead, usernames=drafters[1:], as_drafters=True)
     if state == MemoState.DRAFT:
