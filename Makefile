@@ -9,7 +9,29 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3 $$HOME/.pyenv/versions/
 	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; \
 	done)
 
-.PHONY: help demo test test-postgres lint format lock bench clean
+# Debian packages, installed only when missing (docs/exports.md): WeasyPrint's Pango and
+# HarfBuzz and a font for the PDF export, at run time; poppler-utils (pdftotext, pdftoppm)
+# for the tests that read the PDFs back. `sudo` only when not already root.
+RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+TEST_DEBS := $(RUNTIME_DEBS) poppler-utils
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+define install-debs
+	@if ! command -v dpkg-query >/dev/null 2>&1; then \
+	  echo "Not a Debian system: install these (or their equivalents) yourself: $(1)"; exit 0; \
+	fi; \
+	missing=""; \
+	for package in $(1); do \
+	  dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null | grep -q "ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+.PHONY: help demo test test-postgres lint format lock bench clean system-packages system-packages-test
 
 help:
 	@echo "make demo           seed a demo organisation and serve it on http://127.0.0.1:8000"
@@ -18,6 +40,8 @@ help:
 	@echo "make lint           ruff, mypy --strict and makemigrations --check"
 	@echo "make bench          run the benchmarks under bench/"
 	@echo "make lock           recompile requirements/*.lock from requirements/*.in"
+	@echo "make system-packages       the Debian packages the PDF export needs (run by demo)"
+	@echo "make system-packages-test  those, and poppler-utils for the tests (run by test)"
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "No Python 3.12+ found. Install python3.12 (or pyenv install 3.12) and retry."; exit 1; }
@@ -33,13 +57,19 @@ $(VENV)/.dev-installed: requirements/dev.lock $(VENV)/.base-installed
 	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
 	touch $@
 
-demo: $(VENV)/.base-installed
+system-packages:
+	$(call install-debs,$(RUNTIME_DEBS))
+
+system-packages-test:
+	$(call install-debs,$(TEST_DEBS))
+
+demo: $(VENV)/.base-installed system-packages
 	$(BIN)/dissent demo
 
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed system-packages-test
 	$(BIN)/pytest -n auto
 
-test-postgres: $(VENV)/.dev-installed
+test-postgres: $(VENV)/.dev-installed system-packages-test
 	bash .ci/postgres-tests
 
 lint: $(VENV)/.dev-installed
