@@ -104,3 +104,13 @@ def test_the_read_record_never_names_a_protected_reader_to_the_chain_or_auditors
     for persona in SEES_READ_RECORD:
         text = clients[persona].get(f"/memos/{memo_id}/reads/").content.decode()
         assert ("Bob Tester" in text) == (persona == "carol"), persona
+
+
+def test_export_links_appear_only_for_those_the_marking_lets_export(cast: Cast) -> None:
+    memo_id, clients = _setup(cast)  # marked SBU: co-signers read it but do not export it
+    may_export = {"alice", "dave", "carol", "paula"}
+    for persona in SEES:
+        page = clients[persona].get(f"/memos/{memo_id}/").content.decode()
+        assert (f"/memos/{memo_id}/export/pdf" in page) == (persona in may_export), persona
+        status = clients[persona].get(f"/memos/{memo_id}/export/json").status_code
+        assert status == (200 if persona in may_export else 403), persona
