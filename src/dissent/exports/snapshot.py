@@ -78,7 +78,7 @@ def take_export(person: Person, memo_id: int) -> MemoExport:
     readable = policy.can(person, Action.READ_BODY, memo)
     response = queries.response_seen_by(person, memo)
     reply_withheld = None
-    if response.reply is not None and not _may_export_under(person, memo, response.reply.marking):
+    if response.reply is not None and not policy.may_export_under(person, memo, response.reply.marking):
         reply_withheld = response.reply.marking
         response = dataclasses.replace(response, reply=None, reply_is_draft=False)
     return MemoExport(
@@ -95,13 +95,6 @@ def take_export(person: Person, memo_id: int) -> MemoExport:
         reply_withheld=reply_withheld,
         receipt=_receipt_summary(memo),
     )
-
-
-def _may_export_under(person: Person, memo: Memo, marking: Marking) -> bool:
-    """Whether the export rule of `marking` (not the memo's own) lets `person` take this
-    part away. The policy decides exports by the memo's marking; a reply may carry a
-    higher one, and a copy must not carry a part further than its own rule allows."""
-    return bool(policy.standing(person, memo) & policy.EXPORT_BY[marking.export_rule])
 
 
 def _receipt_summary(memo: Memo) -> dict[str, Any] | None:

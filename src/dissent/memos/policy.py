@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from dissent import identities
 from dissent.errors import InvalidState, NotAllowed, NotFound
-from dissent.markings.models import ExportRule
+from dissent.markings.models import ExportRule, Marking
 from dissent.org.models import Person, Role
 
 from .models import FILED_STATES, Drafter, Invitation, Memo, MemoState, Reader, Signature
@@ -336,6 +336,13 @@ def require(person: Person, action: Action, memo: Memo) -> None:
         raise InvalidState(_state_message(action))
     if action == Action.EXPORT and not mine & EXPORT_BY[memo.marking.export_rule]:
         raise NotAllowed(_export_message(memo))
+
+
+def may_export_under(person: Person, memo: Memo, marking: Marking) -> bool:
+    """Whether the export rule of `marking` (not the memo's own) lets `person` take a part
+    of the memo away: a reply may carry a higher marking than the memo, and a copy must not
+    carry a part further than that part's own rule allows (exports/snapshot.py)."""
+    return bool(standing(person, memo) & EXPORT_BY[marking.export_rule])
 
 
 def _export_message(memo: Memo) -> str:
