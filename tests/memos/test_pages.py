@@ -12,7 +12,7 @@ from dissent.memos.models import Acknowledgment, Memo, MemoState, Signature, Vis
 from dissent.org.models import Person, Role
 
 from ..conftest import Cast, csrf, signed_in
-from ..factories import make_memo
+from ..factories import make_draft, make_memo
 
 
 def post(client: Client, path: str, data: dict[str, Any]) -> Any:
@@ -236,3 +236,16 @@ def test_a_drafter_of_a_closed_memo_is_told_there_is_nothing_to_do(cast: Cast) -
     html = signed_in(cast.alice).get(f"/memos/{memo.pk}/").content.decode()
 
     assert "Nothing to do here for you right now." in html
+
+
+def test_lists_carry_the_highest_marking_of_the_memos_they_show(cast: Cast) -> None:
+    make_memo(MemoState.FILED, drafter=cast.alice, addressee=cast.paula, title="Marked SBU")
+    confidential = make_draft(cast.alice, cast.paula, marking="CONFIDENTIAL", title="Marked CONFIDENTIAL")
+    assert confidential.marking.code == "CONFIDENTIAL"
+
+    home = signed_in(cast.alice).get("/").content.decode()
+    inbox = signed_in(cast.paula).get("/inbox/").content.decode()
+
+    assert home.count('class="marking-banner marking-confidential"') == 2
+    assert inbox.count('class="marking-banner marking-sbu"') == 2  # paula sees only the filed SBU memo
+    assert 'class="marking-banner' not in signed_in(cast.erin).get("/").content.decode()  # nothing listed

@@ -294,14 +294,20 @@ def _deadlines(memo: Memo) -> list[tuple[str, TimeLeft]]:
 
 @require_GET
 def custodian_queue(request: HttpRequest) -> HttpResponse:
-    memos = queries.custodian_queue(_person(request))
-    return render(request, "memos/memo_list.html", {"memos": memos, "heading": _("Channel queue")})
+    memos = list(queries.custodian_queue(_person(request)))
+    return render(request, "memos/memo_list.html", _listed(memos, _("Channel queue")))
 
 
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    memos = queries.addressed_to(_person(request))
-    return render(request, "memos/memo_list.html", {"memos": memos, "heading": _("Memos addressed to you")})
+    memos = list(queries.addressed_to(_person(request)))
+    return render(request, "memos/memo_list.html", _listed(memos, _("Memos addressed to you")))
+
+
+def _listed(memos: list[Memo], heading: str) -> dict[str, object]:
+    """A list's context; its banner shows the highest marking of the memos listed."""
+    marking = highest_marking(*(m.marking for m in memos)) if memos else None
+    return {"memos": memos, "heading": heading, "marking": marking, "caveats": []}
 
 
 @require_GET

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dissent.errors import InvalidInput
+from dissent.markings.models import highest_marking
 from dissent.memos import queries
 from dissent.org import actions as org_actions
 from dissent.org.models import Person, Role
@@ -18,8 +19,11 @@ from dissent.org.models import Person, Role
 def home(request: HttpRequest) -> HttpResponse:
     person = request.user
     assert isinstance(person, Person)
+    memos = list(queries.memos_for(person)[:200])
     context = {
-        "memos": queries.memos_for(person)[:200],
+        "memos": memos,
+        # the banner shows the highest marking of the memos listed
+        "marking": highest_marking(*(m.marking for m in memos)) if memos else None,
         "is_custodian": person.has_role(Role.CUSTODIAN),
         "is_principal": person.has_role(Role.PRINCIPAL),
     }
