@@ -18,6 +18,7 @@ import hashlib
 import os
 import platform
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -34,22 +35,50 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=10_000, help="sequencer batch size")
     parser.add_argument("--proofs", type=int, default=2_000, help="proofs timed of each kind")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--template",
+        help="name of a database (PostgreSQL) or file (SQLite) holding the N queued events: cloned "
+        "instead of creating them again when it exists, saved after the setup when it does not",
+    )
     return parser.parse_args()
 
 
-def fresh_database(url: str) -> None:
+def fresh_database(url: str, template: str | None) -> bool:
+    """An empty database at `url`, or a copy of `template` if that exists (then True)."""
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         for suffix in ["", "-wal", "-shm"]:
             if os.path.exists(path + suffix):
                 os.remove(path + suffix)
-        return
+        if template and os.path.exists(template):
+            shutil.copyfile(template, path)
+            return True
+        return False
     import psycopg
 
     admin, name = url.rsplit("/", 1)
     with psycopg.connect(admin + "/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        exists = (
+            template and conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template]).fetchone()
+        )
+        if exists:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            return True
         conn.execute(f'CREATE DATABASE "{name}"')
+        return False
+
+
+def save_template(url: str, template: str) -> None:
+    """Keep a copy of the freshly set-up database (the queued events) for later runs."""
+    if url.startswith("sqlite:///"):
+        shutil.copyfile(url.removeprefix("sqlite:///"), template)
+        return
+    import psycopg
+
+    admin, name = url.rsplit("/", 1)
+    with psycopg.connect(admin + "/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{template}" TEMPLATE "{name}"')
 
 
 def drop_database(url: str) -> None:
@@ -105,7 +134,7 @@ def main() -> None:
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DISSENT_VAR_DIR", tempfile.mkdtemp(prefix="bench-log-"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dissent.settings")
-    fresh_database(args.database_url)
+    cloned = fresh_database(args.database_url, args.template)
     import django
 
     django.setup()
@@ -124,8 +153,20 @@ def main() -> None:
     version = connection.cursor().connection.info.server_version if connection.vendor == "postgresql" else ""
     print(f"database: {connection.vendor} {version}")
     began = time.perf_counter()
-    make_events(args.events)
-    print(f"setup: {args.events:,} events created in {time.perf_counter() - began:.1f} s (not measured)")
+    if cloned:
+        print(f"setup: events copied from {args.template} (not measured)")
+    else:
+        make_events(args.events)
+        print(f"setup: {args.events:,} events created in {time.perf_counter() - began:.1f} s (not measured)")
+        if args.template:
+            if connection.vendor == "sqlite":
+                connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            connection.close()
+            save_template(args.database_url, args.template)
+    from dissent.events.models import PendingEvent
+
+    queued = PendingEvent.objects.count()
+    assert queued == args.events, f"{queued} events queued, expected {args.events}"
 
     began = time.perf_counter()
     while integrate_pending(batch_size=args.batch) is not None:

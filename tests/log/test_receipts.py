@@ -11,10 +11,11 @@ from django.db import connection
 
 from dissent.events.canonical import canonical_json, canonical_sha256
 from dissent.events.models import Event, PendingEvent
-from dissent.log.models import LogEntry, LogNode, LogState, TreeHead
+from dissent.log.models import LogEntry, LogState, TreeHead
 from dissent.log.queries import consistency, latest_tree_head
 from dissent.log.receipts import filing_receipt
 from dissent.log.sequencer import integrate_pending
+from dissent.log.store import DatabaseNodes
 from dissent.log.verify import check_receipt
 from dissent.memos.models import Memo, MemoState, Visibility
 
@@ -114,7 +115,7 @@ def test_an_old_receipt_fails_against_a_log_rewritten_with_the_same_key(cast: Ca
         record=canonical_json(created.canonical_fields()).decode(),
     )
     with connection.cursor() as cursor:
-        for table in ["log_logentry", "log_lognode", "log_treehead"]:
+        for table in ["log_logentry", "log_logtile", "log_treehead"]:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608
         cursor.execute("INSERT INTO events_pendingevent (event_id) SELECT id FROM events_event")
     LogState.objects.filter(pk=1).update(size=0, root=b"")
@@ -149,7 +150,7 @@ def test_verifyreceipt_command_checks_a_file_and_a_later_head(cast: Cast, tmp_pa
 def test_log_api_serves_heads_and_proofs_to_anyone(cast: Cast, client: Any) -> None:
     filed(cast)
     size = LogState.objects.get(pk=1).size
-    leaf = bytes(LogNode.objects.get(level=0, index=1).hash).hex()
+    leaf = DatabaseNodes().get_nodes([(0, 1)])[0, 1].hex()
 
     head = client.get("/api/v1/log/sth")
     proof = client.get(f"/api/v1/log/consistency?first=2&second={size}")

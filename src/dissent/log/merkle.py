@@ -51,6 +51,7 @@ __all__ = [
     "NodeReader",
     "consistency_proof",
     "consistency_ranges",
+    "fold",
     "hashes_for_ranges",
     "inclusion_proof",
     "inclusion_ranges",
@@ -104,6 +105,10 @@ def _fold(hashes: Sequence[bytes]) -> bytes:
     for h in reversed(hashes[:-1]):
         acc = _sha256(_NODE_PREFIX + h + acc).digest()
     return acc
+
+
+fold = _fold
+"""MTH of a range from the hashes of its perfect decomposition (left to right, sizes decreasing)."""
 
 
 # --------------------------------------------------------------------------------------------------

@@ -55,17 +55,20 @@ class LogEntry(AppendOnly):
         return f"leaf {self.index}: event {self.event_id}"
 
 
-class LogNode(AppendOnly):
-    """The hash of a perfect subtree: 2**level leaves starting at leaf index * 2**level.
-    Level 0 holds the leaf hashes. Stored so that any proof is one indexed read."""
+class LogTile(models.Model):
+    """Six levels of the tree's perfect-subtree hashes (log/tiles.py): tile (level, index)
+    holds the nodes at levels 6*level .. 6*level + 5 under node (6*level + 6, index), 32
+    bytes each, in the order appending completes them. Only the rightmost tile of each
+    level grows (the sequencer rewrites it with nodes appended); what a tile holds never
+    changes, which `dissent verifylog` checks."""
 
     pk = models.CompositePrimaryKey("level", "index")
     level = models.SmallIntegerField()
     index = models.BigIntegerField()
-    hash = models.BinaryField(max_length=32)
+    hashes = models.BinaryField(max_length=4032)
 
     def __str__(self) -> str:
-        return f"node {self.level}/{self.index}"
+        return f"tile {self.level}/{self.index}"
 
 
 class TreeHead(AppendOnly):

@@ -9,9 +9,9 @@ from dissent.errors import InvalidInput, NotFound
 from dissent.events.models import PendingEvent
 
 from . import keys, merkle
-from .models import LogEntry, LogNode, LogState, TreeHead
+from .models import LogEntry, LogState, TreeHead
 from .receipts import tree_head_json
-from .store import DatabaseNodes
+from .store import DatabaseNodes, find_leaf
 from .treehead import TreeHeadJSON
 
 
@@ -48,11 +48,7 @@ def consistency(first: int, second: int) -> dict[str, Any]:
 def inclusion(leaf: bytes, tree_size: int) -> dict[str, Any]:
     if tree_size > _size():
         raise InvalidInput(_("The log is smaller than %(size)d.") % {"size": tree_size})
-    index = (
-        LogNode.objects.filter(level=0, hash=leaf, index__lt=tree_size)
-        .values_list("index", flat=True)
-        .first()
-    )
+    index = find_leaf(leaf, tree_size) if tree_size > 0 else None
     if index is None:
         raise NotFound(_("No such leaf in the log of that size."))
     proof = merkle.inclusion_proof(DatabaseNodes(), index, tree_size)

@@ -6,6 +6,7 @@ LogState row, so indices are assigned by one transaction at a time, consecutivel
 no gaps, and an event is integrated exactly once (LogEntry.event is unique too).
 """
 
+import hashlib
 import time
 from datetime import datetime
 
@@ -13,9 +14,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import keys, merkle, treehead
+from . import keys, tiles, treehead
 from .models import LogState, TreeHead
-from .store import DatabaseNodes, append_rows, drop_queued, take_queued
+from .store import append_rows, drop_queued, get_tiles, take_queued
 
 
 def integrate_pending(batch_size: int | None = None) -> TreeHead | None:
@@ -27,16 +28,14 @@ def integrate_pending(batch_size: int | None = None) -> TreeHead | None:
         records = take_queued(limit)
         if not records:
             return None
-        frontier = merkle.Frontier.load(DatabaseNodes(), state.size)
+        tree = tiles.TileAppender(state.size, get_tiles(tiles.partial_tiles(state.size)))
+        sha256 = hashlib.sha256
+        tree.extend([sha256(b"\x00" + record.encode()).digest() for _, record in records])
+        entries = [(state.size + number, event_id) for number, (event_id, _) in enumerate(records)]
         now = timezone.now()
-        entries: list[tuple[int, int]] = []
-        nodes: list[tuple[int, int, bytes]] = []
-        for event_id, record in records:
-            entries.append((frontier.size, event_id))
-            nodes.extend(frontier.append(merkle.leaf_hash(record.encode())))
-        append_rows(entries, nodes, now)
-        drop_queued([event_id for _, event_id in entries])
-        state.size, state.root = frontier.size, frontier.root()
+        append_rows(entries, tree.changed(), now)
+        drop_queued([event_id for event_id, _ in records])
+        state.size, state.root = tree.size, tree.root()
         state.save(update_fields=["size", "root"])
         return publish_tree_head(state.size, state.root, now)
 

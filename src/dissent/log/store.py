@@ -1,6 +1,7 @@
 """The Merkle tree's nodes as database rows: the NodeReader the proofs read through, and
 the bulk writer the sequencer appends with. Both use plain SQL: they are the log's hot
-paths (one indexed read per proof; tens of thousands of rows a second on append)."""
+paths (one indexed read per proof; tens of thousands of leaves a second on append).
+Nodes are stored in tiles of six levels (log/tiles.py)."""
 
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
@@ -9,63 +10,96 @@ from django.db import connection
 
 from dissent.events.models import Event, PendingEvent
 
-from .models import LogEntry, LogNode
+from . import merkle, tiles
+from .models import LogEntry, LogTile
 
-NODES = LogNode._meta.db_table
+TILES = LogTile._meta.db_table
 ENTRIES = LogEntry._meta.db_table
 EVENTS = Event._meta.db_table
 QUEUE = PendingEvent._meta.db_table
 
 
-class DatabaseNodes:
-    """Reads stored perfect-subtree nodes, all requested keys in one query."""
+def get_tiles(keys: Collection[tiles.TileKey]) -> dict[tiles.TileKey, bytes]:
+    """The stored tiles among `keys`, in one query (absent ones are simply left out)."""
+    if not keys:
+        return {}
+    wanted = list(keys)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One constant statement text whatever the number of keys.
+            keys_table = 'unnest(%s::smallint[], %s::bigint[]) AS k(level, "index")'
+            cursor.execute(
+                f'SELECT t.level, t."index", t.hashes FROM {TILES} t JOIN {keys_table} '  # noqa: S608
+                'ON t.level = k.level AND t."index" = k."index"',
+                [[level for level, _ in wanted], [index for _, index in wanted]],
+            )
+        else:
+            rows = ", ".join(["(%s, %s)"] * len(wanted))
+            cursor.execute(
+                f'SELECT level, "index", hashes FROM {TILES} WHERE (level, "index") IN (VALUES {rows})',  # noqa: S608
+                [part for key in wanted for part in key],
+            )
+        return {(level, index): bytes(data) for level, index, data in cursor.fetchall()}
 
-    def get_nodes(self, keys: Collection[tuple[int, int]]) -> Mapping[tuple[int, int], bytes]:
+
+class DatabaseNodes:
+    """Reads stored perfect-subtree nodes: the tiles holding all requested keys, in one
+    query."""
+
+    def get_nodes(self, keys: Collection[merkle.NodeKey]) -> Mapping[merkle.NodeKey, bytes]:
         if not keys:
             return {}
-        wanted = list(keys)
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # One constant statement text, so psycopg prepares it once per connection.
-                keys_table = 'unnest(%s::smallint[], %s::bigint[]) AS k(level, "index")'
-                cursor.execute(
-                    f'SELECT n.level, n."index", n.hash FROM {NODES} n JOIN {keys_table} '  # noqa: S608
-                    'ON n.level = k.level AND n."index" = k."index"',
-                    [[level for level, _ in wanted], [index for _, index in wanted]],
-                )
-            else:
-                rows = ", ".join(["(%s, %s)"] * len(wanted))
-                cursor.execute(
-                    f'SELECT level, "index", hash FROM {NODES} WHERE (level, "index") IN (VALUES {rows})',  # noqa: S608
-                    [part for key in wanted for part in key],
-                )
-            found = {(level, index): bytes(digest) for level, index, digest in cursor.fetchall()}
-        missing = [key for key in wanted if key not in found]
-        if missing:
-            raise KeyError(f"log nodes missing from the store: {missing[:5]}")
-        return found
+        return tiles.TileNodes(get_tiles(tiles.tiles_for(keys))).get_nodes(keys)
+
+
+def find_leaf(leaf: bytes, tree_size: int) -> int | None:
+    """The lowest index below `tree_size` whose leaf hash is `leaf`, if any. The database
+    narrows the search to the bottom tiles containing those 32 bytes; which of their
+    positions are leaves (not interior nodes) is decided here."""
+    search = "position(%s IN hashes) > 0" if connection.vendor == "postgresql" else "instr(hashes, %s) > 0"
+    last_tile = (tree_size - 1) >> tiles.HEIGHT
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT "index", hashes FROM {TILES} WHERE level = 0 AND "index" <= %s AND {search} '  # noqa: S608
+            'ORDER BY "index"',
+            [last_tile, leaf],
+        )
+        for tile, data in cursor.fetchall():
+            found = {(0, tile): bytes(data)}
+            for index in range(tile << tiles.HEIGHT, min(tree_size, (tile + 1) << tiles.HEIGHT)):
+                if tiles.node_in(found, 0, index) == leaf:
+                    return index
+    return None
 
 
 def append_rows(
-    entries: Iterable[tuple[int, int]], nodes: Iterable[tuple[int, int, bytes]], at: datetime
+    entries: Iterable[tuple[int, int]], changed: Iterable[tuple[int, int, bytes, bool]], at: datetime
 ) -> None:
-    """Insert log entries (index, event id) and nodes (level, index, hash) in bulk: COPY on
-    PostgreSQL, executemany elsewhere. Runs inside the sequencer's transaction."""
+    """Insert log entries (index, event id) in bulk and store the changed tiles (level,
+    index, content, stored before): COPY on PostgreSQL, executemany elsewhere. Runs inside
+    the sequencer's transaction."""
+    new, grown = [], []
+    for level, index, data, existed in changed:
+        (grown if existed else new).append((level, index, data))
     with connection.cursor() as cursor:
+        cursor.executemany(
+            f'UPDATE {TILES} SET hashes = %s WHERE level = %s AND "index" = %s',  # noqa: S608
+            [(data, level, index) for level, index, data in grown],
+        )
         if connection.vendor == "postgresql":
             raw = cursor.cursor  # psycopg's own cursor, for COPY
+            moment = at.isoformat()
             with raw.copy(f'COPY {ENTRIES} ("index", event_id, sequenced_at) FROM STDIN') as copy:
-                for index, event_id in entries:
-                    copy.write_row((index, event_id, at))
-            with raw.copy(f'COPY {NODES} (level, "index", hash) FROM STDIN') as copy:
-                for row in nodes:
+                copy.write("".join([f"{index}\t{event_id}\t{moment}\n" for index, event_id in entries]))
+            with raw.copy(f'COPY {TILES} (level, "index", hashes) FROM STDIN') as copy:
+                for row in new:
                     copy.write_row(row)
             return
         cursor.executemany(
             f'INSERT INTO {ENTRIES} ("index", event_id, sequenced_at) VALUES (%s, %s, %s)',  # noqa: S608
             [(index, event_id, at) for index, event_id in entries],
         )
-        cursor.executemany(f'INSERT INTO {NODES} (level, "index", hash) VALUES (%s, %s, %s)', list(nodes))  # noqa: S608
+        cursor.executemany(f'INSERT INTO {TILES} (level, "index", hashes) VALUES (%s, %s, %s)', new)  # noqa: S608
 
 
 def take_queued(limit: int) -> list[tuple[int, str]]:
