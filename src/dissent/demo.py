@@ -340,6 +340,9 @@ def _memo_steps(
     return steps
 
 
+#: Demo memos whose creator drafts under a protected name.
+PROTECTED_DRAFTERS = {"Publish the criteria for evacuation flights"}
+
 #: Demo memos with caveats on their marking: the arms memo stays inside Political Affairs.
 CAVEATS = {"Condition arms transfers on humanitarian access": ["pol-only"]}
 
@@ -404,6 +407,7 @@ def _make_memo(
         policy_questioned=policy_questioned,
         addressee=addressee,
         marking=marking,
+        protected_drafter=title in PROTECTED_DRAFTERS,
     )
     if title in CAVEATS:
         caveats.set_caveats(memo, lead, codes=CAVEATS[title])
@@ -415,7 +419,10 @@ def _make_memo(
         actions.invite(memo, lead, usernames=[u for u, _ in signers])
     actions.open_memo(memo, lead)
     for username in drafters:
-        actions.sign_memo(memo, people[username], visibility=Visibility.NAMED)
+        hidden = title in PROTECTED_DRAFTERS and username == drafters[0]
+        actions.sign_memo(
+            memo, people[username], visibility=Visibility.PROTECTED if hidden else Visibility.NAMED
+        )
     for username, visibility in signers:
         actions.sign_memo(memo, people[username], visibility=visibility)
     if state == MemoState.OPEN:

@@ -15,7 +15,7 @@ from django.db import connection
 from dissent import identities
 from dissent.events.models import Event, EventKind
 from dissent.memos import actions, queries, reads, responses
-from dissent.memos.models import Memo, MemoState, Signature, Visibility
+from dissent.memos.models import Drafter, Memo, MemoState, Signature, Visibility
 from dissent.org.models import Person, Role
 
 from ..conftest import Cast, signed_in
@@ -129,6 +129,11 @@ def test_auditors_see_counts_and_the_read_record_but_no_protected_name(cast: Cas
 def _protected_signers() -> list[Person]:
     tokens = Signature.objects.filter(visibility=Visibility.PROTECTED).values_list("signer_sealed", flat=True)
     ids = {identities.unseal(token) for token in tokens}
+    ids |= {
+        identities.unseal(t)
+        for t in Drafter.objects.exclude(person_sealed="").values_list("person_sealed", flat=True)
+    }
+    assert Drafter.objects.exclude(person_sealed="").exists()  # the demo has a protected drafter too
     return list(Person.objects.filter(pk__in=ids))
 
 
@@ -176,3 +181,46 @@ def test_a_database_dump_of_the_demo_names_no_protected_signer(tmp_path: object,
     for person in signers:
         for needle in (person.display_name, person.email, json.dumps(person.display_name)[1:-1]):
             assert needle not in dump, f"{needle!r} found in the dump"
+
+
+def test_a_creator_may_draft_under_a_protected_name(cast: Cast) -> None:
+    memo = actions.create_memo(
+        cast.alice,
+        title="Quietly change course",
+        summary="We ask leadership to change course.",
+        body="Because.",
+        policy_questioned="Regional policy",
+        addressee="paula",
+        marking="SBU",
+        protected_drafter=True,
+    )
+    drafter = memo.drafters.get()
+    assert memo.created_by_id is None and drafter.person_id is None
+    assert identities.unseal(drafter.person_sealed) == cast.alice.pk
+    assert Event.objects.get(kind=EventKind.MEMO_CREATED, object_id=memo.pk).actor_id is None
+
+    # alice is still the drafter: she edits, invites, opens, signs and files it
+    actions.invite(memo, cast.alice, usernames=["bob"])
+    actions.open_memo(memo, cast.alice)
+    actions.sign_memo(memo, cast.alice, visibility=Visibility.PROTECTED)
+    actions.file_memo(memo, cast.alice)
+
+    page = signed_in(cast.paula).get(f"/memos/{memo.pk}/").content.decode()
+    assert "Alice Tester" not in page
+    assert "and 1 drafter(s) whose names are protected" in page
+    assert queries.drafter_ids(memo) == {cast.alice.pk}
+
+
+def test_a_protected_drafter_is_not_named_by_inviting_them_as_co_drafter(cast: Cast) -> None:
+    memo = actions.create_memo(
+        cast.alice,
+        title="t",
+        summary="s",
+        body="b",
+        policy_questioned="p",
+        addressee="paula",
+        marking="SBU",
+        protected_drafter=True,
+    )
+    assert actions.invite(memo, cast.alice, usernames=["alice"], as_drafters=True) == []
+    assert not memo.drafters.filter(person=cast.alice).exists()

@@ -91,6 +91,7 @@ def create_memo(request: HttpRequest, payload: MemoIn) -> Status[MemoOut]:
         policy_questioned=payload.policy,
         addressee=payload.addressee,
         marking=payload.marking,
+        protected_drafter=payload.protected_drafter,
     )
     return Status(201, memo_out(policy.get_memo(person, memo.pk), person))
 

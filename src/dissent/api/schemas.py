@@ -21,6 +21,9 @@ class MemoIn(Schema):
     policy: str = Field(description="The policy the memo questions.")
     addressee: str = Field(description="User name of the principal the memo is addressed to.")
     marking: str = Field(description="Code of a handling marking, e.g. SBU.")
+    protected_drafter: bool = Field(
+        False, description="Draft under a protected name (only custodians outside your chain see it)."
+    )
 
 
 class MemoPatch(Schema):

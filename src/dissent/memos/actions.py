@@ -86,8 +86,15 @@ def _for_signing(person: Person, memo_id: int) -> Memo:
     `policy.get_memo` builds (which costs several milliseconds of CPU to compile).
     """
     lock = " FOR KEY SHARE OF m" if connection.vendor == "postgresql" else ""
-    related = "EXISTS (SELECT 1 FROM {table} r WHERE r.memo_id = m.id AND r.person_id = %s)"
-    drafter, invitee = (related.format(table=t._meta.db_table) for t in (Drafter, Invitation))
+    tag = identities.signer_tag(person.pk)
+    invitee = (
+        f"EXISTS (SELECT 1 FROM {Invitation._meta.db_table} r "  # noqa: S608 - table names are ours
+        "WHERE r.memo_id = m.id AND r.person_id = %s)"
+    )
+    drafter = (
+        f"EXISTS (SELECT 1 FROM {Drafter._meta.db_table} r "  # noqa: S608 - table names are ours
+        "WHERE r.memo_id = m.id AND (r.person_id = %s OR r.person_tag = %s))"
+    )
     signer = (
         f"EXISTS (SELECT 1 FROM {Signature._meta.db_table} r "  # noqa: S608 - table names are ours
         "WHERE r.memo_id = m.id AND (r.person_id = %s OR r.signer_tag = %s))"
@@ -96,7 +103,7 @@ def _for_signing(person: Person, memo_id: int) -> Memo:
         cursor.execute(
             f"SELECT m.state, m.addressee_id, {drafter}, {invitee}, {signer} "  # noqa: S608 - table names are ours
             f"FROM {Memo._meta.db_table} m WHERE m.id = %s{lock}",
-            [person.pk, person.pk, person.pk, identities.signer_tag(person.pk), memo_id],
+            [person.pk, tag, person.pk, person.pk, tag, memo_id],
         )
         row = cursor.fetchone()
     if row is None:
@@ -117,8 +124,10 @@ def create_memo(
     policy_questioned: str,
     addressee: str,
     marking: str,
+    protected_drafter: bool = False,
 ) -> Memo:
-    """Start a draft; its creator is its first drafter."""
+    """Start a draft; its creator is its first drafter, under a protected name if they
+    ask: then neither the memo, the drafter row nor the creation event names them."""
     if not person.is_active or person.role == Role.AUDITOR:
         raise NotAllowed(_("Your role does not draft memos."))
     fields = _clean_content(
@@ -129,9 +138,16 @@ def create_memo(
         addressee=addressee,
         marking=marking,
     )
-    memo = Memo.objects.create(created_by=person, **fields)
-    Drafter.objects.create(memo=memo, person=person)
-    record_event(person, EventKind.MEMO_CREATED, memo, {"memo": memo.pk, "title": memo.title})
+    if protected_drafter:
+        memo = Memo.objects.create(created_by=None, **fields)
+        Drafter.objects.create(
+            memo=memo, person_sealed=identities.seal(person.pk), person_tag=identities.signer_tag(person.pk)
+        )
+    else:
+        memo = Memo.objects.create(created_by=person, **fields)
+        Drafter.objects.create(memo=memo, person=person)
+    actor = None if protected_drafter else person
+    record_event(actor, EventKind.MEMO_CREATED, memo, {"memo": memo.pk, "title": memo.title})
     return memo
 
 
@@ -189,6 +205,11 @@ def invite(
     existing = set(
         model.objects.filter(memo=memo, person__in=people.values()).values_list("person_id", flat=True)
     )
+    # A drafter under a protected name is never invited again under their own.
+    sealed_drafters = set(
+        Drafter.objects.filter(memo=memo).exclude(person_tag="").values_list("person_tag", flat=True)
+    )
+    existing |= {p.pk for p in people.values() if identities.signer_tag(p.pk) in sealed_drafters}
     added = [p for p in people.values() if p.pk not in existing]
     caveats.require_within(memo, added)
     for invitee in added:

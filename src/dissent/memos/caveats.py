@@ -18,8 +18,8 @@ from dissent.events.recording import record_event
 from dissent.markings.models import Caveat
 from dissent.org.models import OrgUnit, Person, Role
 
-from . import actions, policy
-from .models import FILED_STATES, Drafter, Invitation, Memo, MemoState, Reader
+from . import actions, policy, queries
+from .models import FILED_STATES, Invitation, Memo, MemoState, Reader
 from .policy import Standing
 
 
@@ -76,7 +76,7 @@ def set_caveats(memo: Memo, person: Person, *, codes: Iterable[str]) -> list[Cav
             raise InvalidInput(_("Caveats are never removed from a filed memo."))
     else:
         raise NotAllowed(_("The caveats of this memo can no longer change."))
-    on_memo = [d.person for d in Drafter.objects.filter(memo=memo).select_related("person")]
+    on_memo = list(Person.objects.filter(pk__in=queries.drafter_ids(memo)))
     on_memo += [i.person for i in Invitation.objects.filter(memo=memo).select_related("person")]
     on_memo += [r.person for r in Reader.objects.filter(memo=memo).select_related("person")]
     if memo.reviewer is not None:

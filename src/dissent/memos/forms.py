@@ -28,6 +28,14 @@ class MemoForm(forms.Form):
     policy = forms.CharField(label=_("Policy questioned"), max_length=POLICY_MAX)
     addressee = forms.ChoiceField(label=_("Addressed to"))
     marking = forms.ChoiceField(label=_("Handling marking"))
+    protect_my_name = forms.BooleanField(
+        label=_("Draft under a protected name"),
+        required=False,
+        help_text=_(
+            "Only the channel's custodians (outside your chain of command) will see that you drafted it; "
+            "co-drafters you invite are named."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -46,8 +46,14 @@ class Memo(models.Model):
         Marking, on_delete=models.PROTECT, related_name="+", verbose_name=_("marking")
     )
     state = models.CharField(_("state"), max_length=20, choices=MemoState.choices, default=MemoState.DRAFT)
+    #: Empty when the creator drafts under a protected name (see Drafter).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), default=clock.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -84,17 +90,40 @@ class Memo(models.Model):
 
 
 class Drafter(models.Model):
-    """A person who may edit the memo while it is a draft, and who files it."""
+    """A person who may edit the memo while it is a draft, and who files it.
+
+    The memo's creator may draft under a protected name: then, like a protected signature,
+    the row has no person but the person sealed and a blind index (dissent/identities.py)."""
 
     memo = models.ForeignKey(Memo, on_delete=models.CASCADE, related_name="drafters")
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    person_sealed = models.TextField(blank=True)
+    person_tag = models.CharField(max_length=64, blank=True)
     added_at = models.DateTimeField(default=clock.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["memo", "person"], name="one_drafter_row_per_person")]
+        constraints = [
+            models.UniqueConstraint(fields=["memo", "person"], name="one_drafter_row_per_person"),
+            models.UniqueConstraint(
+                fields=["memo", "person_tag"],
+                condition=~models.Q(person_tag=""),
+                name="one_protected_drafter_row_per_person",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False, person_sealed="", person_tag="")
+                | (models.Q(person__isnull=True) & ~models.Q(person_sealed="") & ~models.Q(person_tag="")),
+                name="a_protected_drafter_names_nobody",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.person} drafts {self.memo}"
+        return f"{self.person or 'a protected drafter'} drafts {self.memo}"
+
+    @property
+    def protected(self) -> bool:
+        return self.person_id is None
 
 
 class Invitation(models.Model):

@@ -40,7 +40,9 @@ def memo_context(memo: Memo) -> dict[str, Any]:
 
 def dissenters(memo: Memo) -> list[Person]:
     """Drafters and current signers, once each: the people the channel answers to."""
-    ids = set(Drafter.objects.filter(memo=memo).values_list("person_id", flat=True))
+    ids: set[int] = set()
+    for person_id, sealed in Drafter.objects.filter(memo=memo).values_list("person_id", "person_sealed"):
+        ids.add(person_id if person_id is not None else identities.unseal(sealed))
     for person_id, sealed in Signature.objects.filter(memo=memo).values_list("person_id", "signer_sealed"):
         ids.add(person_id if person_id is not None else identities.unseal(sealed))
     return list(Person.objects.filter(pk__in=ids).order_by("pk"))

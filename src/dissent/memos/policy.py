@@ -251,7 +251,11 @@ def standing(person: Person, memo: Memo) -> frozenset[Standing]:
 def with_standing(memos: QuerySet[Memo], person: Person) -> QuerySet[Memo]:
     """Annotate each memo with whether `person` drafted, was invited to, or signed it."""
     return memos.annotate(
-        is_drafter=Exists(Drafter.objects.filter(memo=OuterRef("pk"), person=person)),
+        is_drafter=Exists(
+            Drafter.objects.filter(memo=OuterRef("pk")).filter(
+                Q(person=person) | Q(person_tag=identities.signer_tag(person.pk))
+            )
+        ),
         is_invitee=Exists(Invitation.objects.filter(memo=OuterRef("pk"), person=person)),
         is_reader=Exists(Reader.objects.filter(memo=OuterRef("pk"), person=person)),
         is_signer=Exists(
@@ -359,9 +363,7 @@ def get_memo(person: Person, memo_id: int, *, action: Action = Action.VIEW) -> M
     """Fetch a memo for `person`: one query, and the same NotFound whether the memo does
     not exist or is hidden from them. Views and API routes fetch memos only through this."""
     memo = (
-        with_standing(Memo.objects.filter(pk=memo_id), person)
-        .select_related("marking", "addressee", "created_by")
-        .first()
+        with_standing(Memo.objects.filter(pk=memo_id), person).select_related("marking", "addressee").first()
     )
     if memo is None:
         raise NotFound(_("No such memo."))

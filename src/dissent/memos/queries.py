@@ -16,6 +16,7 @@ from . import actions, policy
 from .models import (
     FILED_STATES,
     Acknowledgment,
+    Drafter,
     Meeting,
     MeetingInvitation,
     MeetingResponse,
@@ -127,6 +128,14 @@ def signatures_seen_by(viewer: Person, memo: Memo) -> list[SignatureLine]:
             )
         )
     return lines
+
+
+def drafter_ids(memo: Memo) -> set[int]:
+    """Every drafter, protected ones unsealed: for the channel's own use, never for display."""
+    ids: set[int] = set()
+    for person_id, sealed in Drafter.objects.filter(memo=memo).values_list("person_id", "person_sealed"):
+        ids.add(person_id if person_id is not None else identities.unseal(sealed))
+    return ids
 
 
 def signer_ids(memo: Memo) -> set[int]:

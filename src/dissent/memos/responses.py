@@ -24,7 +24,7 @@ from dissent.markings.models import Marking
 from dissent.notify.notices import send_notice
 from dissent.org.models import Person, Role
 
-from . import caveats, policy
+from . import caveats, policy, queries
 from .actions import actor_unless_protected, clean_text, locked, signature_of
 from .models import (
     Acknowledgment,
@@ -99,7 +99,7 @@ def assign_reviewer(memo: Memo, person: Person, *, reviewer: str) -> Memo:
     ).first()
     if chosen is None:
         raise InvalidInput(_("The reviewer must be one of the channel's custodians or principals."))
-    if memo.drafters.filter(person=chosen).exists() or signature_of(memo, chosen) is not None:
+    if chosen.pk in queries.drafter_ids(memo) or signature_of(memo, chosen) is not None:
         raise InvalidInput(_("A drafter or signer of the memo cannot review it."))
     if not chosen.has_role(Role.CUSTODIAN):
         caveats.require_within(memo, [chosen])
@@ -218,7 +218,9 @@ def propose_meeting(
     agenda = (agenda or "").strip()
     if agenda:
         agenda = clean_text(_("Agenda"), agenda, AGENDA_MAX)
-    drafter_ids = set(Drafter.objects.filter(memo=memo).values_list("person_id", flat=True))
+    drafters = Drafter.objects.filter(memo=memo).values_list("person_id", "person_sealed")
+    drafter_ids = {pk if pk is not None else identities.unseal(sealed) for pk, sealed in drafters}
+    sealed_drafter_ids = {identities.unseal(sealed) for pk, sealed in drafters if pk is None}
     willing: dict[int, str] = {}
     for person_id, sealed, visibility in Signature.objects.filter(
         memo=memo, open_to_meeting=True
@@ -232,7 +234,7 @@ def propose_meeting(
     )
     invitations: list[tuple[int, MeetingInvitation]] = []
     for pk in sorted(invitee_ids):
-        if pk not in drafter_ids and willing.get(pk) == Visibility.PROTECTED:
+        if pk in sealed_drafter_ids or (pk not in drafter_ids and willing.get(pk) == Visibility.PROTECTED):
             hidden = MeetingInvitation(
                 meeting=meeting,
                 person_sealed=identities.seal(pk),

@@ -73,7 +73,9 @@ def memo_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "memos/memo_form.html", {"form": form}, status=400)
-        memo = actions.create_memo(person, **_content_kwargs(form))
+        memo = actions.create_memo(
+            person, **_content_kwargs(form), protected_drafter=form.cleaned_data["protect_my_name"]
+        )
         messages.success(request, _("Draft saved. Only you and your co-drafters can see it."))
         return _back(memo.pk)
     return render(request, "memos/memo_form.html", {"form": form})
@@ -91,6 +93,7 @@ def memo_edit(request: HttpRequest, memo_id: int) -> HttpResponse:
         "marking": memo.marking.code,
     }
     form = MemoForm(request.POST or None, initial=initial)
+    del form.fields["protect_my_name"]  # chosen once, when the memo is created
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "memos/memo_form.html", {"form": form, "memo": memo}, status=400)

@@ -55,14 +55,22 @@ class DistributionEntry:
 def distribution(memo: Memo, signatures: "list[SignatureLine]") -> list[DistributionEntry]:
     """The explicit list of who may read a filed memo, by name where names may be shown:
     the signer lines are those the viewer sees, so protected signers stay a count."""
-    drafters = [d.person.display_name for d in memo.drafters.select_related("person").order_by("id")]
+    rows = list(memo.drafters.select_related("person").order_by("id"))
+    drafters = [d.person.display_name for d in rows if d.person is not None]
+    protected_drafters = len(rows) - len(drafters)
     custodians = [p.display_name for p in Person.objects.filter(role=Role.CUSTODIAN, is_active=True)]
     named = [line.name for line in signatures if line.name]
     hidden = sum(1 for line in signatures if not line.name)
     entries = [
         DistributionEntry(_("Addressee"), [memo.addressee.display_name]),
         DistributionEntry(_("The channel's custodians"), custodians),
-        DistributionEntry(_("Drafters"), drafters),
+        DistributionEntry(
+            _("Drafters"),
+            drafters,
+            (_("and %(n)d drafter(s) whose names are protected") % {"n": protected_drafters})
+            if protected_drafters
+            else "",
+        ),
         DistributionEntry(
             _("Signers"),
             named,
