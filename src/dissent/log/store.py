@@ -24,21 +24,29 @@ def get_tiles(keys: Collection[tiles.TileKey]) -> dict[tiles.TileKey, bytes]:
     if not keys:
         return {}
     wanted = list(keys)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One constant statement text whatever the number of keys.
-            keys_table = 'unnest(%s::smallint[], %s::bigint[]) AS k(level, "index")'
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        # Proofs' hot path: a prepared statement (one constant text whatever the number of
+        # keys) with binary results, on psycopg's server-side-binding cursor; Django's own
+        # cursor binds on the client, so each call would be parsed and planned again.
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(
-                f'SELECT t.level, t."index", t.hashes FROM {TILES} t JOIN {keys_table} '  # noqa: S608
+                f'SELECT t.level, t."index", t.hashes FROM {TILES} t '  # noqa: S608
+                'JOIN unnest(%s::smallint[], %s::bigint[]) AS k(level, "index") '
                 'ON t.level = k.level AND t."index" = k."index"',
                 [[level for level, _ in wanted], [index for _, index in wanted]],
+                prepare=True,
+                binary=True,
             )
-        else:
-            rows = ", ".join(["(%s, %s)"] * len(wanted))
-            cursor.execute(
-                f'SELECT level, "index", hashes FROM {TILES} WHERE (level, "index") IN (VALUES {rows})',  # noqa: S608
-                [part for key in wanted for part in key],
-            )
+            return {(level, index): data for level, index, data in cursor.fetchall()}
+    with connection.cursor() as cursor:
+        rows = ", ".join(["(%s, %s)"] * len(wanted))
+        cursor.execute(
+            f'SELECT level, "index", hashes FROM {TILES} WHERE (level, "index") IN (VALUES {rows})',  # noqa: S608
+            [part for key in wanted for part in key],
+        )
         return {(level, index): bytes(data) for level, index, data in cursor.fetchall()}
 
 
@@ -78,7 +86,8 @@ def append_rows(
     """Insert log entries (index, event id) in bulk and store the changed tiles (level,
     index, content, stored before): COPY on PostgreSQL, executemany elsewhere. Runs inside
     the sequencer's transaction."""
-    new, grown = [], []
+    new: list[tuple[int, int, bytes]] = []
+    grown: list[tuple[int, int, bytes]] = []
     for level, index, data, existed in changed:
         (grown if existed else new).append((level, index, data))
     with connection.cursor() as cursor:

@@ -3,6 +3,7 @@ about 1/64 row per leaf instead of two, and four to eight rows per proof at a mi
 leaves. The tiles are rebuilt from the stored leaf hashes; the tree does not change."""
 
 from collections.abc import Iterator
+from typing import Any
 
 from django.db import migrations, models
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
@@ -13,7 +14,7 @@ from dissent.log import merkle, tiles
 BATCH = 65_536
 
 
-def _leaves(LogNode: type[models.Model]) -> Iterator[list[bytes]]:
+def _leaves(LogNode: Any) -> Iterator[list[bytes]]:
     size = LogNode.objects.filter(level=0).count()
     for start in range(0, size, BATCH):
         rows = LogNode.objects.filter(level=0, index__gte=start, index__lt=start + BATCH).order_by("index")
@@ -42,7 +43,7 @@ def nodes_to_tiles(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> 
 def tiles_to_nodes(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     LogNode, LogTile = apps.get_model("log", "LogNode"), apps.get_model("log", "LogTile")
     bottom = {(0, t.index): bytes(t.hashes) for t in LogTile.objects.filter(level=0)}
-    leaves = []
+    leaves: list[bytes] = []
     while (leaf := tiles.node_in(bottom, 0, len(leaves))) is not None:
         leaves.append(leaf)
     nodes = merkle.tree_nodes_from_leaves(leaves)
