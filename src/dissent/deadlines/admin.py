@@ -11,6 +11,7 @@ class ChannelSettingsAdmin(admin.ModelAdmin[ChannelSettings]):
         ("Extensions", {"fields": ["extension_max_amount", "extension_max_times"]}),
         ("Reminders and escalation", {"fields": ["ack_reminder_days", "reply_reminder_days", "escalate_to"]}),
         ("Replies", {"fields": ["reply_needs_second_person"]}),
+        ("Retention", {"fields": ["retention_days"]}),
     ]
 
     def has_add_permission(self, request: object) -> bool:

@@ -53,6 +53,15 @@ class ChannelSettings(models.Model):
     reply_needs_second_person = models.BooleanField(
         _("a reply is approved by someone other than its author"), default=True
     )
+    retention_days = models.PositiveIntegerField(
+        _("keep closed memos for (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "After this many days from closing, `dissent purge` removes a memo's texts and identities; "
+            "the tamper-evident log keeps the hashes. Blank: keep them."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

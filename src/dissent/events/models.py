@@ -66,6 +66,9 @@ class Event(models.Model):
     #: The whole event as canonical JSON (events/canonical.py, docs/events.md): the bytes
     #: the tamper-evident log hashes as this event's leaf. Written once, never changed.
     record = models.TextField(_("canonical record"))
+    #: Set by the retention purge, the one sanctioned change to an event: actor, payload,
+    #: payload hash and record are emptied; the log keeps the leaf hash (events/retention.py).
+    purged_at = models.DateTimeField(_("purged"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

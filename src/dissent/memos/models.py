@@ -58,6 +58,8 @@ class Memo(models.Model):
     created_at = models.DateTimeField(_("created"), default=clock.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     filed_at = models.DateTimeField(_("filed"), null=True, blank=True)
+    #: When the retention purge removed the memo's texts and identities (memos/retention.py).
+    purged_at = models.DateTimeField(_("purged"), null=True, blank=True)
     #: SHA-256 of the canonical JSON of the filed content (memos/content.py); set once, at filing.
     content_sha256 = models.CharField(_("content SHA-256"), max_length=64, blank=True)
     #: When the channel must acknowledge and reply, computed at filing from the channel
@@ -82,7 +84,16 @@ class Memo(models.Model):
         verbose_name_plural = _("memos")
 
     def __str__(self) -> str:
-        return self.title
+        return self.shown_title
+
+    @property
+    def shown_title(self) -> str:
+        """The title, or a plain note once the retention purge has removed it."""
+        return (
+            str(_("Memo %(id)s (purged under the retention policy)") % {"id": self.pk})
+            if self.purged_at
+            else self.title
+        )
 
     @property
     def is_filed(self) -> bool:
@@ -159,6 +170,9 @@ class Signature(models.Model):
     #: The signer is willing to be invited when leadership proposes a meeting about the memo.
     open_to_meeting = models.BooleanField(_("open to a meeting"), default=False)
     signed_at = models.DateTimeField(_("signed"), default=clock.now)
+    #: Set by the retention purge (memos/retention.py): the row stays, so the count stays
+    #: exact, but it no longer says who signed, named or protected.
+    purged = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["signed_at", "id"]
@@ -172,12 +186,19 @@ class Signature(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    models.Q(visibility="named", person__isnull=False, signer_sealed="", signer_tag="")
+                    models.Q(
+                        purged=False,
+                        visibility="named",
+                        person__isnull=False,
+                        signer_sealed="",
+                        signer_tag="",
+                    )
                     | (
-                        models.Q(visibility="protected", person__isnull=True)
+                        models.Q(purged=False, visibility="protected", person__isnull=True)
                         & ~models.Q(signer_sealed="")
                         & ~models.Q(signer_tag="")
                     )
+                    | models.Q(purged=True, person__isnull=True, signer_sealed="", signer_tag="")
                 ),
                 name="protected_signatures_name_nobody",
             ),

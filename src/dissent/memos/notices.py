@@ -43,7 +43,9 @@ def dissenters(memo: Memo) -> list[Person]:
     ids: set[int] = set()
     for person_id, sealed in Drafter.objects.filter(memo=memo).values_list("person_id", "person_sealed"):
         ids.add(person_id if person_id is not None else identities.unseal(sealed))
-    for person_id, sealed in Signature.objects.filter(memo=memo).values_list("person_id", "signer_sealed"):
+    for person_id, sealed in Signature.objects.filter(memo=memo, purged=False).values_list(
+        "person_id", "signer_sealed"
+    ):
         ids.add(person_id if person_id is not None else identities.unseal(sealed))
     return list(Person.objects.filter(pk__in=ids).order_by("pk"))
 

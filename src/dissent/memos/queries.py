@@ -142,7 +142,9 @@ def signer_ids(memo: Memo) -> set[int]:
     """Everyone who signed, protected signers unsealed: for the channel's own use (who is
     told of a reply), never for display."""
     ids: set[int] = set()
-    for person_id, sealed in Signature.objects.filter(memo=memo).values_list("person_id", "signer_sealed"):
+    for person_id, sealed in Signature.objects.filter(memo=memo, purged=False).values_list(
+        "person_id", "signer_sealed"
+    ):
         ids.add(person_id if person_id is not None else identities.unseal(sealed))
     return ids
 
