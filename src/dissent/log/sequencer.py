@@ -30,7 +30,7 @@ def integrate_pending(batch_size: int | None = None) -> TreeHead | None:
             return None
         tree = tiles.TileAppender(state.size, get_tiles(tiles.partial_tiles(state.size)))
         sha256 = hashlib.sha256
-        tree.extend([sha256(b"\x00" + record.encode()).digest() for _, record in records])
+        tree.extend([sha256(b"\x00" + record).digest() for _, record in records])
         entries = [(state.size + number, event_id) for number, (event_id, _) in enumerate(records)]
         now = timezone.now()
         append_rows(entries, tree.changed(), now)
