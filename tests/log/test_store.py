@@ -135,3 +135,28 @@ def test_a_tile_beyond_the_tree_is_found() -> None:
     sql('INSERT INTO log_logtile (level, "index", hashes) VALUES (0, 5, %s)', [bytes(32)])
 
     assert "the node store holds 4 tiles; a tree of 70 leaves has 3" in verifylog_failure()
+
+
+def test_a_record_that_is_not_json_is_named() -> None:
+    logged(100, [])
+    victim = LogEntry.objects.get(index=40)
+
+    sql("UPDATE events_event SET record = %s WHERE id = %s", ["{not json", victim.event_id])
+
+    assert (
+        f"leaf 40 (event {victim.event_id}): the event does not hash to the logged leaf"
+        in verifylog_failure()
+    )
+
+
+def test_fields_that_disagree_with_the_record_are_named_in_a_big_log() -> None:
+    logged(20_000, [])
+    victim = LogEntry.objects.get(index=17_000)
+
+    sql("UPDATE events_event SET payload_sha256 = %s WHERE id = %s", ["0" * 64, victim.event_id])
+
+    assert (
+        f"leaf 17000 (event {victim.event_id}): the event's fields disagree with its record"
+        in verifylog_failure()
+    )
+    assert verify_log(record_outcome=False, check_columns=False).ok
