@@ -42,9 +42,11 @@ def get_tiles(keys: Collection[tiles.TileKey]) -> dict[tiles.TileKey, bytes]:
             )
             return {(level, index): data for level, index, data in cursor.fetchall()}
     with connection.cursor() as cursor:
-        rows = ", ".join(["(%s, %s)"] * len(wanted))
+        # An OR of key look-ups: SQLite answers `(level, "index") IN (VALUES ...)` by
+        # reading the whole table, but each term of an OR with the primary key.
+        terms = " OR ".join(['(level = %s AND "index" = %s)'] * len(wanted))
         cursor.execute(
-            f'SELECT level, "index", hashes FROM {TILES} WHERE (level, "index") IN (VALUES {rows})',  # noqa: S608
+            f'SELECT level, "index", hashes FROM {TILES} WHERE {terms}',  # noqa: S608
             [part for key in wanted for part in key],
         )
         return {(level, index): bytes(data) for level, index, data in cursor.fetchall()}
