@@ -76,7 +76,7 @@ def test_a_purge_removes_texts_and_identities_and_keeps_the_count_and_the_receip
     assert not memo.drafters.exists() and not memo.invitations.exists()
     rows = Signature.objects.filter(memo=memo)
     assert rows.count() == 2 and all(r.purged and r.person_id is None and not r.signer_sealed for r in rows)
-    memo_events = Event.objects.filter(object_type="memo", object_id=memo.pk)
+    memo_events = Event.objects.filter(object_type="memo", object_id=memo.pk).exclude(kind="memo.purged")
     assert memo_events.exists() and all(
         e.record == "" and e.actor_id is None and e.payload == {} for e in memo_events
     )
@@ -92,3 +92,36 @@ def test_a_purge_removes_texts_and_identities_and_keeps_the_count_and_the_receip
     assert later is not None
     proof = consistency(receipt["tree_head"]["tree_size"], later["tree_size"])
     assert check_receipt(receipt, {"tree_head": later, "consistency_proof": proof["proof"]}) == []
+
+
+def test_the_log_still_verifies_after_a_purge(cast: Cast) -> None:
+    from dissent.log.audit import verify_log
+
+    _closed_memo(cast)
+    integrate_pending()
+    ChannelSettings.objects.create(retention_days=30)
+    with time_machine.travel(CLOSED + timedelta(days=31)):
+        retention.purge()
+    integrate_pending()
+
+    verdict = verify_log(record_outcome=False)
+
+    assert verdict.ok, verdict
+
+
+def test_emptying_an_event_by_hand_still_fails_verifylog(cast: Cast) -> None:
+    from dissent.events.retention import purge_events
+    from dissent.log.audit import verify_log
+
+    memo = _closed_memo(cast)
+    integrate_pending()
+    signed = Event.objects.filter(object_type="memo", object_id=memo.pk, kind="memo.signed").first()
+    assert signed is not None
+
+    purge_events([signed.pk])  # no logged purge names it
+
+    verdict = verify_log(record_outcome=False)
+    assert (
+        not verdict.ok
+        and f"(event {signed.pk}): its record is empty and no logged purge names it" in verdict.message
+    )

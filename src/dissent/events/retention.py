@@ -4,9 +4,10 @@ When a closed memo's retention period has passed, its events keep their kind, ob
 time and place in the log, but lose who did it (actor), what they said (payload, record)
 and the payload's hash (a hash of a short, guessable payload such as a user name would
 give it back). The tamper-evident log keeps each event's leaf hash, so inclusion and
-consistency proofs, and therefore every receipt handed out at filing, still verify;
-`dissent verifylog` checks purged events against the leaf hash the log already holds
-instead of recomputing it.
+consistency proofs, and therefore every receipt handed out at filing, still verify.
+`dissent verifylog` accepts an emptied event only where a later `memo.purged` event, itself
+intact and in the log, names it; it then takes the leaf hash the log holds instead of
+recomputing it (log/audit.py). Emptying an event by hand therefore still shows.
 """
 
 from collections.abc import Iterable

@@ -26,7 +26,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from dissent.events.models import Event, PendingEvent, timestamp
+from dissent.events.models import Event, EventKind, PendingEvent, timestamp
 
 from . import keys, merkle, tiles, treehead
 from .models import LogEntry, LogState, LogTile, TreeHead
@@ -109,11 +109,14 @@ class Columns(enum.Enum):
     IN_DATABASE = "database"
 
 
-AGREES = """(ev.record::jsonb = jsonb_build_object(
+AGREES = """CASE WHEN ev.record = '' THEN true ELSE (ev.record::jsonb = jsonb_build_object(
     'v', 1, 'kind', ev.kind, 'actor', ev.actor_id,
     'object', jsonb_build_object('type', ev.object_type, 'id', ev.object_id),
     'at', to_char(ev.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-    'payload', ev.payload, 'payload_sha256', ev.payload_sha256))"""
+    'payload', ev.payload, 'payload_sha256', ev.payload_sha256)) END"""
+EMPTIED_UNLOGGED = "its record is empty and no logged purge names it"
+#: The record of an event emptied by the retention purge (events/retention.py), as read.
+EMPTIED = b"\x00"
 
 
 class _Heads:
@@ -169,6 +172,7 @@ def _walk(*, columns: Columns, in_event_order: bool) -> Verdict:
     committed out of order or an entry is missing: then (Reordered) the walk starts again
     in index order, which also finds and names a missing entry."""
     heads = _Heads()
+    purged = _logged_purges()
     before = merkle.Frontier()  # over chunk roots: the tree left of the current chunk
     upper = _UpperTiles()
     sha256 = hashlib.sha256
@@ -188,6 +192,10 @@ def _walk(*, columns: Columns, in_event_order: bool) -> Verdict:
                 reason = f"leaf {start + first_bad}: its event {rows[first_bad][1]} is missing"
                 records = [record or b"\x00" for record in records]
             leaves = [sha256(record).digest() for record in records]
+            if EMPTIED in records:
+                bad = _take_purged_leaves(rows, records, leaves, stored, start, purged)
+                if bad is not None and bad[0] < first_bad:
+                    first_bad, reason = bad
             levels = tiles.build_levels(leaves, TOP)
             built = tiles.tiles_from_levels(levels)
             if stored != built:
@@ -413,7 +421,52 @@ def _read_ahead(fetch: Callable[[], Chunk | None]) -> Generator[Chunk]:
         reader.join()
 
 
+def _logged_purges() -> set[int]:
+    """Events that a retention purge emptied, as named by `memo.purged` events that are
+    themselves intact and in the log (their own leaves are verified in the walk)."""
+    purges = Event.objects.filter(kind=EventKind.MEMO_PURGED, purged_at__isnull=True).filter(
+        Exists(LogEntry.objects.filter(event=OuterRef("pk")))
+    )
+    named: set[int] = set()
+    for payload in purges.values_list("payload", flat=True):
+        if isinstance(payload, str):
+            payload = json.loads(payload)
+        named.update(int(event) for event in payload.get("events", []))
+    return named
+
+
+def _take_purged_leaves(
+    rows: Sequence[tuple[Any, ...]],
+    records: list[bytes],
+    leaves: list[bytes],
+    stored: list[bytes | None],
+    start: int,
+    purged: set[int],
+) -> tuple[int, str] | None:
+    """Where an event's record was emptied by a logged purge, the leaf the log stored
+    stands in for the one that can no longer be recomputed; an emptied record that no
+    logged purge names is the first problem returned."""
+    first_tile = start >> tiles.HEIGHT
+    for offset, record in enumerate(records):
+        if record != EMPTIED or rows[offset][2] is None:
+            continue
+        event_id = rows[offset][1]
+        if event_id not in purged:
+            return (
+                offset,
+                f"leaf {start + offset} (event {event_id}): its record is empty and no logged purge names it",
+            )
+        key, position = tiles.locate(0, start + offset)
+        tile = stored[key[1] - first_tile] if 0 <= key[1] - first_tile < len(stored) else None
+        if tile is None or len(tile) < position + merkle.HASH_SIZE:
+            return offset, f"leaf {start + offset} (event {event_id}): purged, and its stored leaf is missing"
+        leaves[offset] = tile[position : position + merkle.HASH_SIZE]
+    return None
+
+
 def _record_agrees(record: bytes, columns: tuple[Any, ...]) -> bool:
+    if not record:  # emptied by the retention purge: _take_purged_leaves decides
+        return True
     try:
         return bool(json.loads(record) == _columns(columns))
     except ValueError:  # not JSON: it cannot say what the columns say
