@@ -249,3 +249,9 @@ def test_lists_carry_the_highest_marking_of_the_memos_they_show(cast: Cast) -> N
     assert home.count('class="marking-banner marking-confidential"') == 2
     assert inbox.count('class="marking-banner marking-sbu"') == 2  # paula sees only the filed SBU memo
     assert 'class="marking-banner' not in signed_in(cast.erin).get("/").content.decode()  # nothing listed
+
+
+def test_the_edit_page_of_a_marked_draft_carries_its_banner(cast: Cast) -> None:
+    memo = make_draft(cast.alice, cast.paula, marking="CONFIDENTIAL")
+    page = signed_in(cast.alice).get(f"/memos/{memo.pk}/edit/").content.decode()
+    assert page.count('class="marking-banner marking-confidential"') == 2
