@@ -114,3 +114,22 @@ def test_export_links_appear_only_for_those_the_marking_lets_export(cast: Cast) 
         assert (f"/memos/{memo_id}/export/pdf" in page) == (persona in may_export), persona
         status = clients[persona].get(f"/memos/{memo_id}/export/json").status_code
         assert status == (200 if persona in may_export else 403), persona
+
+
+def test_every_reading_of_a_filed_memo_is_recorded_and_lists_carry_no_text(cast: Cast) -> None:
+    from dissent.events.models import Event, EventKind
+
+    memo_id, clients = _setup(cast)
+    before = Event.objects.filter(kind=EventKind.MEMO_READ).count()
+
+    listed = clients["alice"].get("/api/v1/memos").json()
+    assert [m["body"] for m in listed] == [None] and [m["summary"] for m in listed] == [None]
+    assert Event.objects.filter(kind=EventKind.MEMO_READ).count() == before  # a list is not a reading
+
+    clients["alice"].get(f"/memos/{memo_id}/")
+    clients["alice"].get(f"/api/v1/memos/{memo_id}")
+    clients["alice"].get(f"/memos/{memo_id}/export/json")
+    hows = list(
+        Event.objects.filter(kind=EventKind.MEMO_READ).order_by("id").values_list("payload__how", flat=True)
+    )
+    assert hows[-3:] == ["page", "api", "export_json"]

@@ -38,9 +38,13 @@ class MemoPatch(Schema):
 class MemoOut(Schema):
     id: int
     title: str
-    summary: str | None = Field(description="Null for readers who may not see the memo's text (auditors).")
-    body: str | None = Field(description="Markdown as written; null where the text is hidden.")
-    body_html: str | None = Field(description="The body rendered and sanitised; null where hidden.")
+    summary: str | None = Field(
+        description="Null for readers who may not see the memo's text (auditors), and in lists."
+    )
+    body: str | None = Field(description="Markdown as written; null where the text is hidden, and in lists.")
+    body_html: str | None = Field(
+        description="The body rendered and sanitised; null where hidden, and in lists."
+    )
     policy: str
     addressee: str
     marking: MarkingOut
