@@ -27,6 +27,14 @@ class Cast:
     adam: Person
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty cache (the policy caches one channel setting)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def cast(db: None) -> Cast:
     dave = make_person("dave")

@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime
 
+import pytest
 import time_machine
 
 from dissent.deadlines.channel import channel_policy
@@ -60,3 +61,21 @@ def test_the_admin_edits_the_settings_and_closure_days(cast: Cast) -> None:
     ChannelSettings.objects.create()
     assert admin.get("/admin/deadlines/channelsettings/add/").status_code == 403  # only one row
     assert admin.get("/admin/deadlines/channelsettings/1/change/").status_code == 200
+
+
+def test_the_admin_may_let_the_addressee_extend_too(cast: Cast) -> None:
+    from dissent.errors import NotAllowed
+    from dissent.memos import policy
+    from dissent.memos.policy import Action
+
+    memo = _file(cast)
+    with pytest.raises(NotAllowed, match="may not extend"):
+        actions.extend_reply_deadline(memo, cast.paula, amount=5, reason="The bureaus need time.")
+    assert not policy.can(cast.paula, Action.EXTEND, memo)
+
+    ChannelSettings.objects.create(extension_by="custodian_or_addressee")
+
+    assert policy.can(cast.paula, Action.EXTEND, memo)
+    extension = actions.extend_reply_deadline(memo, cast.paula, amount=5, reason="The bureaus need time.")
+    assert extension.requested_by == cast.paula
+    assert not policy.can(cast.alice, Action.EXTEND, memo)  # drafters never

@@ -171,6 +171,9 @@ def _add_signers(memo: Memo, count: int, *, start: int = 0) -> None:
 
 
 def _queries(client: Client, path: str) -> int:
+    from django.core.cache import cache
+
+    cache.clear()  # each measured request starts cold, so two measurements compare
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
     assert response.status_code == 200
@@ -195,8 +198,8 @@ def test_memo_page_with_1000_signatures_runs_a_constant_number_of_queries(cast: 
     # protected signers (their names in one query, her subordinates in another), records
     # that she was shown them (event, queue entry) and fills her forms' choices (2); the
     # distribution list names the drafters, the custodians and the added readers (3); the
-    # caveats on the memo and, for carol, those she may add (2).
-    assert large_count <= 29
+    # caveats on the memo and, for carol, those she may add (2); who may extend (1).
+    assert large_count <= 30
     assert "1000 signatures" in client.get(f"/memos/{large.pk}/").content.decode()
 
 

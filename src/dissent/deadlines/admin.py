@@ -8,7 +8,7 @@ class ChannelSettingsAdmin(admin.ModelAdmin[ChannelSettings]):
     fieldsets = [
         (None, {"fields": ["preset"]}),
         ("Deadlines", {"fields": [("ack_amount", "ack_unit"), ("reply_amount", "reply_unit")]}),
-        ("Extensions", {"fields": ["extension_max_amount", "extension_max_times"]}),
+        ("Extensions", {"fields": ["extension_by", "extension_max_amount", "extension_max_times"]}),
         ("Reminders and escalation", {"fields": ["ack_reminder_days", "reply_reminder_days", "escalate_to"]}),
         ("Replies", {"fields": ["reply_needs_second_person"]}),
         ("Retention", {"fields": ["retention_days"]}),

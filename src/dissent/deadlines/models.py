@@ -8,6 +8,7 @@ exactly-once record of each reminder and escalation (deadlines/tasks.py).
 """
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,9 @@ from dissent import clock
 
 from .calendar import UNITS
 from .presets import PRESETS
+
+#: The policy caches `extension_by` for a few seconds (memos/policy.py); saving clears it.
+EXTENSION_BY_CACHE_KEY = "channel-settings:extension-by"
 
 UNIT_CHOICES = [(unit, unit.replace("_", " ")) for unit in UNITS]
 
@@ -35,6 +39,15 @@ class ChannelSettings(models.Model):
         _("longest extension"), null=True, blank=True, help_text=_("In the reply deadline's unit.")
     )
     extension_max_times = models.PositiveSmallIntegerField(_("extensions allowed"), null=True, blank=True)
+    extension_by = models.CharField(
+        _("who may extend the reply deadline"),
+        max_length=30,
+        choices=[
+            ("custodian", _("The channel's custodians")),
+            ("custodian_or_addressee", _("The custodians and the memo's addressee")),
+        ],
+        default="custodian",
+    )
     escalate_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -74,6 +87,7 @@ class ChannelSettings(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         self.pk = 1  # one row: the admin edits it, nobody creates a second
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+        cache.delete(EXTENSION_BY_CACHE_KEY)
 
 
 class ClosureDay(models.Model):

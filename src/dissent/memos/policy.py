@@ -12,6 +12,7 @@ may do this, but not in the memo's current state, gets InvalidState (409).
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -112,8 +113,10 @@ RULES: dict[Action, Rule] = {
         frozenset({Standing.DRAFTER}), frozenset({MemoState.FILED, MemoState.ACKNOWLEDGED, MemoState.REPLIED})
     ),
     Action.RECEIPT: Rule(frozenset({Standing.DRAFTER, Standing.SIGNER}), _FILED),
+    # Further narrowed by the channel settings (extension_by): custodians, or also the addressee.
     Action.EXTEND: Rule(
-        frozenset({Standing.CUSTODIAN}), frozenset({MemoState.FILED, MemoState.ACKNOWLEDGED})
+        frozenset({Standing.CUSTODIAN, Standing.ADDRESSEE}),
+        frozenset({MemoState.FILED, MemoState.ACKNOWLEDGED}),
     ),
     Action.ASSIGN_REVIEWER: Rule(
         frozenset({Standing.CUSTODIAN}), frozenset({MemoState.FILED, MemoState.ACKNOWLEDGED})
@@ -196,7 +199,7 @@ def _who_message(action: Action) -> str:
         Action.WITHDRAW: _("Only the memo's drafters can withdraw it."),
         Action.ADD_ADDENDUM: _("Only the memo's drafters can add an addendum."),
         Action.RECEIPT: _("No receipt for you here."),
-        Action.EXTEND: _("Only the channel's custodians can extend the reply deadline."),
+        Action.EXTEND: _("Under this channel's rules you may not extend the reply deadline."),
         Action.ASSIGN_REVIEWER: _("Only the channel's custodians can assign a reviewer."),
         Action.DRAFT_REPLY: _("Only the channel's custodians and the memo's reviewer can draft the reply."),
         Action.SEE_REPLY_DRAFT: _("The reply draft is for the custodians, the reviewer and the addressee."),
@@ -332,7 +335,8 @@ def require(person: Person, action: Action, memo: Memo) -> None:
             return
         raise NotAllowed(_("Auditors see a memo's record and counts, not its text."))
     rule = RULES[action]
-    if not mine & rule.who:
+    who = rule.who & EXTEND_BY[extension_by()] if action == Action.EXTEND else rule.who
+    if not mine & who:
         if action in _HIDDEN_WHEN_REFUSED:
             raise NotFound(_("No such receipt."))
         raise NotAllowed(_who_message(action))
@@ -340,6 +344,26 @@ def require(person: Person, action: Action, memo: Memo) -> None:
         raise InvalidState(_state_message(action))
     if action == Action.EXPORT and not mine & EXPORT_BY[memo.marking.export_rule]:
         raise NotAllowed(_export_message(memo))
+
+
+#: Who may extend the reply deadline, by the channel settings' `extension_by`.
+EXTEND_BY: dict[str, frozenset[Standing]] = {
+    "custodian": frozenset({Standing.CUSTODIAN}),
+    "custodian_or_addressee": frozenset({Standing.CUSTODIAN, Standing.ADDRESSEE}),
+}
+
+
+def extension_by() -> str:
+    """Who extends deadlines in this channel (deadlines/models.py ChannelSettings). Cached
+    for a few seconds per process, because lists ask the policy about every memo they show;
+    saving the settings clears it in the saving process."""
+    from dissent.deadlines.models import EXTENSION_BY_CACHE_KEY, ChannelSettings
+
+    def read() -> str:
+        value = ChannelSettings.objects.filter(pk=1).values_list("extension_by", flat=True).first()
+        return value or "custodian"
+
+    return str(cache.get_or_set(EXTENSION_BY_CACHE_KEY, read, timeout=5))
 
 
 def may_export_under(person: Person, memo: Memo, marking: Marking) -> bool:
