@@ -1,0 +1,107 @@
+"""Words, languages and stems: the one place that turns memo text into search terms.
+
+Both search backends index the terms made here (PostgreSQL with the `simple` configuration,
+SQLite FTS5 with `unicode61`), so the same text gives the same terms on both, and a query is
+stemmed the same way as the memos it looks for. The stemmers are Snowball's English and
+Indonesian algorithms (PyStemmer), the same ones PostgreSQL ships as `english` and
+`indonesian`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+import Stemmer
+
+LANGUAGES = ("en", "id")
+
+#: Letters and digits, with inner apostrophes and hyphens kept ("don't", "anti-korupsi").
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+
+#: Words too common to say anything about a memo. Short on purpose: a stop word costs recall.
+STOPWORDS: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        """a about above after again against all also am an and any are as at be because been before
+        being below between both but by can could did do does doing down during each few for from
+        further had has have having he her here hers herself him himself his how i if in into is it
+        its itself just me more most my myself no nor not now of off on once only or other our ours
+        ourselves out over own same she should so some such than that the their theirs them themselves
+        then there these they this those through to too under until up very was we were what when where
+        which while who whom why will with would you your yours yourself yourselves""".split()
+    ),
+    "id": frozenset(
+        """ada adalah agar akan aku anda antara apa apabila atas atau bagaimana bagi bahwa baik banyak
+        beberapa belum berupa bisa boleh dalam dan dapat dari demikian dengan di dia hal hanya harus
+        hingga ia ialah ini itu jika juga kalau kami kamu karena ke kepada ketika kita lagi lain lebih
+        maka masih melalui mereka meski namun oleh pada para perlu saat sampai saja sangat saya sebagai
+        sebelum sedang sehingga sejak sekarang selama seperti serta sesudah setelah suatu sudah supaya
+        tanpa telah tentang tersebut tetapi tidak untuk walaupun yaitu yakni yang""".split()
+    ),
+}
+
+
+@lru_cache(maxsize=None)
+def _stemmer(language: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer({"en": "english", "id": "indonesian"}[language])
+
+
+def fold(text: str) -> str:
+    """Lower case, compatibility-normalised (NFKC), accents kept: 'Ａ' and 'A' are one letter."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def words(text: str) -> Iterator[str]:
+    """The words of `text`, folded, in order."""
+    for match in _WORD.finditer(fold(text)):
+        yield match.group().replace("’", "'")
+
+
+def word_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, folded word) for each word of the original `text`, for highlighting."""
+    # NFKC may change lengths; match on the original and fold each word on its own.
+    for match in _WORD.finditer(text):
+        yield match.start(), match.end(), fold(match.group()).replace("’", "'")
+
+
+def detect_language(text: str) -> str:
+    """'en' or 'id', by which language's stop words the text uses more. English when unsure."""
+    counts = dict.fromkeys(LANGUAGES, 0)
+    for n, word in enumerate(words(text)):
+        if n >= 400:
+            break
+        for language in LANGUAGES:
+            if word in STOPWORDS[language]:
+                counts[language] += 1
+    return "id" if counts["id"] > counts["en"] else "en"
+
+
+def stem(word: str, language: str) -> str:
+    return str(_stemmer(language).stemWord(word))
+
+
+def terms(text: str, language: str) -> list[str]:
+    """The index terms of `text`: its words without stop words, stemmed for `language`."""
+    stop = STOPWORDS[language]
+    kept = [word for word in words(text) if word not in stop]
+    return [str(each) for each in _stemmer(language).stemWords(kept)]
+
+
+def query_forms(word: str) -> frozenset[str]:
+    """Every term a query word may match: its English stem, its Indonesian stem and itself, so
+    that a query finds a memo whatever language the memo was written (and stemmed) in."""
+    return frozenset({word, *(stem(word, language) for language in LANGUAGES)})
+
+
+def query_words(query: str) -> list[str]:
+    """The words of a search query worth looking for (stop words of both languages dropped,
+    unless that leaves nothing)."""
+    found = list(dict.fromkeys(words(query)))
+    kept = [w for w in found if not any(w in STOPWORDS[language] for language in LANGUAGES)]
+    return kept or found
+
+
+def joined(terms_: Iterable[str]) -> str:
+    return " ".join(terms_)
