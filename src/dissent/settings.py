@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "dissent.stats",
     "dissent.notify",
     "dissent.exports",
+    "dissent.search",
     "dissent.api",
     "dissent.web",
 ]

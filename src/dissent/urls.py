@@ -26,6 +26,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("memos/", include("dissent.memos.urls")),
     path("memos/<int:memo_id>/export/", include("dissent.exports.urls")),
+    path("search/", include("dissent.search.urls")),
     path("queue/", memo_views.custodian_queue, name="queue"),
     path("inbox/", memo_views.inbox, name="inbox"),
     path("log/", log_views.log_overview, name="log"),

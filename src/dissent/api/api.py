@@ -3,7 +3,7 @@
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
-from . import errors, exports, log, memos, queue, responses
+from . import errors, exports, log, memos, queue, responses, search
 
 api = NinjaAPI(
     title="Dissent Channel API",
@@ -18,3 +18,4 @@ api.add_router("", queue.router)
 api.add_router("", responses.router)
 api.add_router("/memos", exports.router)
 api.add_router("/log", log.router)
+api.add_router("", search.router)

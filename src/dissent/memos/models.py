@@ -128,6 +128,7 @@ class Drafter(models.Model):
                 name="a_protected_drafter_names_nobody",
             ),
         ]
+        indexes = [models.Index(fields=["person_tag"], name="drafter_person_tag")]
 
     def __str__(self) -> str:
         return f"{self.person or 'a protected drafter'} drafts {self.memo}"

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 from . import policy
 from .models import Memo, Signature
 
-How = Literal["page", "api", "export_pdf", "export_json"]
+How = Literal["page", "api", "export_pdf", "export_json", "search"]
 
 
 @transaction.atomic

@@ -12,58 +12,62 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import Stemmer
 
 LANGUAGES = ("en", "id")
 
 #: Letters and digits, with inner apostrophes and hyphens kept ("don't", "anti-korupsi").
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+_WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")
+
+_ENGLISH_STOPWORDS = """
+    a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself yourselves
+"""
+
+_INDONESIAN_STOPWORDS = """
+    ada adalah agar akan aku anda antara apa apabila atas atau bagaimana bagi bahwa baik banyak
+    beberapa belum berupa bisa boleh dalam dan dapat dari demikian dengan di dia hal hanya harus
+    hingga ia ialah ini itu jika juga kalau kami kamu karena ke kepada ketika kita lagi lain
+    lebih maka masih melalui mereka meski namun oleh pada para perlu saat sampai saja sangat
+    saya sebagai sebelum sedang sehingga sejak sekarang selama seperti serta sesudah setelah
+    suatu sudah supaya tanpa telah tentang tersebut tetapi tidak untuk walaupun yaitu yakni yang
+"""
 
 #: Words too common to say anything about a memo. Short on purpose: a stop word costs recall.
 STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(
-        """a about above after again against all also am an and any are as at be because been before
-        being below between both but by can could did do does doing down during each few for from
-        further had has have having he her here hers herself him himself his how i if in into is it
-        its itself just me more most my myself no nor not now of off on once only or other our ours
-        ourselves out over own same she should so some such than that the their theirs them themselves
-        then there these they this those through to too under until up very was we were what when where
-        which while who whom why will with would you your yours yourself yourselves""".split()
-    ),
-    "id": frozenset(
-        """ada adalah agar akan aku anda antara apa apabila atas atau bagaimana bagi bahwa baik banyak
-        beberapa belum berupa bisa boleh dalam dan dapat dari demikian dengan di dia hal hanya harus
-        hingga ia ialah ini itu jika juga kalau kami kamu karena ke kepada ketika kita lagi lain lebih
-        maka masih melalui mereka meski namun oleh pada para perlu saat sampai saja sangat saya sebagai
-        sebelum sedang sehingga sejak sekarang selama seperti serta sesudah setelah suatu sudah supaya
-        tanpa telah tentang tersebut tetapi tidak untuk walaupun yaitu yakni yang""".split()
-    ),
+    "en": frozenset(_ENGLISH_STOPWORDS.split()),
+    "id": frozenset(_INDONESIAN_STOPWORDS.split()),
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _stemmer(language: str) -> Stemmer.Stemmer:
     return Stemmer.Stemmer({"en": "english", "id": "indonesian"}[language])
 
 
 def fold(text: str) -> str:
-    """Lower case, compatibility-normalised (NFKC), accents kept: 'Ａ' and 'A' are one letter."""
+    """Lower case, compatibility-normalised (NFKC), accents kept: full-width and ordinary letters are one."""
     return unicodedata.normalize("NFKC", text).casefold()
 
 
 def words(text: str) -> Iterator[str]:
     """The words of `text`, folded, in order."""
     for match in _WORD.finditer(fold(text)):
-        yield match.group().replace("’", "'")
+        yield match.group().replace("\u2019", "'")
 
 
 def word_spans(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, folded word) for each word of the original `text`, for highlighting."""
     # NFKC may change lengths; match on the original and fold each word on its own.
     for match in _WORD.finditer(text):
-        yield match.start(), match.end(), fold(match.group()).replace("’", "'")
+        yield match.start(), match.end(), fold(match.group()).replace("\u2019", "'")
 
 
 def detect_language(text: str) -> str:
@@ -89,6 +93,7 @@ def terms(text: str, language: str) -> list[str]:
     return [str(each) for each in _stemmer(language).stemWords(kept)]
 
 
+@lru_cache(maxsize=65536)
 def query_forms(word: str) -> frozenset[str]:
     """Every term a query word may match: its English stem, its Indonesian stem and itself, so
     that a query finds a memo whatever language the memo was written (and stemmed) in."""
@@ -105,3 +110,10 @@ def query_words(query: str) -> list[str]:
 
 def joined(terms_: Iterable[str]) -> str:
     return " ".join(terms_)
+
+
+def index_terms(value: str, language: str) -> str:
+    """Index terms for full-text search, space-separated. Hyphenated and apostrophised words
+    are indexed by their parts, so both backends' tokenisers see exactly these terms."""
+    parts = " ".join(words(value)).replace("-", " ").replace("'", " ")
+    return joined(terms(parts, language))
