@@ -13,10 +13,10 @@ import pytest
 from django.utils import timezone
 
 from dissent.errors import AlreadyDone, DissentError, InvalidState, NotAllowed, NotFound
-from dissent.memos import actions, policy, responses
+from dissent.memos import actions, calls, policy, responses
 from dissent.memos.models import Memo, MemoState, Reply, Visibility
 from dissent.memos.policy import Action
-from dissent.org.models import Person
+from dissent.org.models import OrgUnit, Person
 
 from ..conftest import Cast
 from ..factories import make_memo
@@ -39,6 +39,7 @@ MAY: dict[str, tuple[set[str], set[str]]] = {
     "read_body": (set(PERSONAS) - {"audrey"}, set(EVERY_STATE)),
     "edit": ({"alice"}, {"draft"}),
     "invite": ({"alice"}, {"draft", "open"}),
+    "open_call": ({"alice"}, {"draft", "open"}),
     "open": ({"alice"}, {"draft"}),
     "sign": ({"alice", "bob", "ivan"}, {"open"}),
     "unsign": ({"bob"}, {"open"}),
@@ -92,6 +93,7 @@ def _do(action: str) -> Callable[[Any, Person], object]:
         "read_body": lambda memo, who: policy.get_memo(who, memo.pk, action=Action.READ_BODY),
         "edit": lambda memo, who: actions.edit_memo(memo, who, **content),
         "invite": lambda memo, who: actions.invite(memo, who, usernames=["erin"]),
+        "open_call": lambda memo, who: calls.open_to(memo, who, unit=_whole_organisation().code),
         "open": actions.open_memo,
         "sign": lambda memo, who: actions.sign_memo(memo, who, visibility=Visibility.NAMED),
         "unsign": actions.withdraw_signature,
@@ -118,6 +120,10 @@ def _do(action: str) -> Callable[[Any, Person], object]:
         ),
     }
     return perform[action]
+
+
+def _whole_organisation() -> OrgUnit:
+    return OrgUnit.objects.get_or_create(code="organisation", defaults={"name": "Organisation"})[0]
 
 
 def _approve_reply(memo: Memo, who: Person) -> object:
@@ -149,6 +155,7 @@ def took_effect(action: str, memo_id: int, who: Person) -> bool:
         "extend": lambda: memo.extensions.exists(),
         "edit": lambda: memo.title == "Edited title",
         "invite": lambda: memo.invitations.filter(person__username="erin").exists(),
+        "open_call": lambda: memo.call_unit is not None,
         "sign": lambda: actions.signature_of(memo, who) is not None,
         "unsign": lambda: actions.signature_of(memo, who) is None,
         "add_addendum": lambda: memo.addenda.filter(author=who).exists(),

@@ -7,7 +7,7 @@ from ninja import Path, Router, Status
 from pydantic import Field
 
 from dissent.log import receipts
-from dissent.memos import actions, policy, queries, reads
+from dissent.memos import actions, calls, policy, queries, reads
 from dissent.memos.content import render_markdown
 from dissent.memos.models import Memo
 from dissent.memos.policy import Action
@@ -18,6 +18,7 @@ from .schemas import (
     MAX_ID,
     AddendumIn,
     AddendumOut,
+    CallIn,
     DistributionEntryOut,
     ExtensionIn,
     ExtensionOut,
@@ -68,6 +69,7 @@ def memo_out(memo: Memo, person: Person, *, listing: bool = False) -> MemoOut:
         ack_due=memo.ack_due,
         reply_due=memo.reply_due,
         allowed_actions=[a.value for a in policy.RULES if policy.can(person, a, memo)],
+        open_to_unit=memo.call_unit.code if not listing and memo.call_unit is not None else None,
     )
 
 
@@ -130,6 +132,16 @@ def invite(request: HttpRequest, memo_id: MemoId, payload: InvitationsIn) -> Sta
     memo = policy.get_memo(person, memo_id)
     added = actions.invite(memo, person, usernames=payload.usernames, as_drafters=payload.as_drafters)
     return Status(201, InvitationsOut(invited=[p.username for p in added]))
+
+
+@router.put(
+    "/{memo_id}/call", response={200: MemoOut, **ERRORS}, summary="Open the memo to colleagues in a unit"
+)
+def open_call(request: HttpRequest, memo_id: MemoId, payload: CallIn) -> MemoOut:
+    person = person_of(request)
+    memo = policy.get_memo(person, memo_id)
+    calls.open_to(memo, person, unit=payload.unit)
+    return memo_out(policy.get_memo(person, memo_id), person)
 
 
 @router.post(

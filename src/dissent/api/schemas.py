@@ -60,6 +60,11 @@ class MemoOut(Schema):
         description="When the channel must reply substantively (set at filing)."
     )
     allowed_actions: list[str] = Field(description="What the caller may do with the memo now.")
+    open_to_unit: str | None = Field(
+        None,
+        description="Code of the unit whose members may find and co-sign the memo while it is open "
+        "(null when nobody but invited colleagues, and in lists).",
+    )
 
 
 class InvitationsIn(Schema):
@@ -188,3 +193,11 @@ class DistributionEntryOut(Schema):
     who: str
     names: list[str]
     note: str
+
+
+class CallIn(Schema):
+    unit: str | None = Field(
+        max_length=50,
+        description="Code of the unit (with the units below it) whose members may find and co-sign the "
+        "memo while it is open; null: invited colleagues only.",
+    )

@@ -36,6 +36,7 @@ class EventKind(models.TextChoices):
     MEMO_READ = "memo.read", _("Memo read or exported")
     MEMO_READER_ADDED = "memo.reader_added", _("Reader added to the distribution")
     MEMO_CAVEATS_SET = "memo.caveats_set", _("Caveats set")
+    MEMO_CALL_SET = "memo.call_set", _("Memo opened to colleagues, or closed to them")
     MEMO_PURGED = "memo.purged", _("Memo purged under the retention policy")
     MEMO_PROTECTED_NAMES_SHOWN = "memo.protected_names_shown", _("Protected names shown to a custodian")
 

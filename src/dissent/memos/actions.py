@@ -101,15 +101,15 @@ def _for_signing(person: Person, memo_id: int) -> Memo:
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT m.state, m.addressee_id, {drafter}, {invitee}, {signer} "  # noqa: S608 - table names are ours
+            f"SELECT m.state, m.addressee_id, m.call_unit_id, {drafter}, {invitee}, {signer} "  # noqa: S608 - table names are ours
             f"FROM {Memo._meta.db_table} m WHERE m.id = %s{lock}",
             [person.pk, tag, person.pk, person.pk, tag, memo_id],
         )
         row = cursor.fetchone()
     if row is None:
         raise NotFound(_("No such memo."))
-    state, addressee_id, is_drafter, is_invitee, is_signer = row
-    memo = Memo(pk=memo_id, state=state, addressee_id=addressee_id)
+    state, addressee_id, call_unit_id, is_drafter, is_invitee, is_signer = row
+    memo = Memo(pk=memo_id, state=state, addressee_id=addressee_id, call_unit_id=call_unit_id)
     memo._standing_flags = (person.pk, bool(is_drafter), bool(is_invitee), bool(is_signer), False)  # type: ignore[attr-defined]
     return memo
 

@@ -19,6 +19,7 @@ from dissent.markings.models import Caveat
 from dissent.org.models import OrgUnit, Person, Role
 
 from . import actions, policy, queries
+from .calls import excluded_by
 from .models import FILED_STATES, Invitation, Memo, MemoState, Reader
 from .policy import Standing
 
@@ -76,6 +77,13 @@ def set_caveats(memo: Memo, person: Person, *, codes: Iterable[str]) -> list[Cav
             raise InvalidInput(_("Caveats are never removed from a filed memo."))
     else:
         raise NotAllowed(_("The caveats of this memo can no longer change."))
+    if memo.call_unit is not None:
+        blocking = excluded_by(chosen, memo.call_unit)
+        if blocking:
+            raise InvalidInput(
+                _("The memo is open to everyone in %(unit)s, which %(codes)s would exclude.")
+                % {"unit": memo.call_unit.name, "codes": ", ".join(c.code for c in blocking)}
+            )
     on_memo = list(Person.objects.filter(pk__in=queries.drafter_ids(memo)))
     on_memo += [i.person for i in Invitation.objects.filter(memo=memo).select_related("person")]
     on_memo += [r.person for r in Reader.objects.filter(memo=memo).select_related("person")]

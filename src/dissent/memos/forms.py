@@ -8,7 +8,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from dissent.markings.models import Caveat, Marking
-from dissent.org.models import Person, Role
+from dissent.org.models import OrgUnit, Person, Role
 
 from .actions import POLICY_MAX, SUMMARY_MAX, TITLE_MAX
 from .models import Visibility
@@ -140,6 +140,24 @@ class MeetingAnswerForm(forms.Form):
 class ReaderForm(forms.Form):
     username = forms.CharField(label=_("Add a reader (user name)"), max_length=150)
     reason = forms.CharField(label=_("Reason (shown on the memo)"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CallForm(forms.Form):
+    unit = forms.ChoiceField(
+        label=_("Who else may find and co-sign it while it is open"),
+        required=False,
+        help_text=_(
+            "Besides the colleagues you invite. They see the memo, its count and the names signers "
+            "chose to show; once it is filed, only those who signed keep seeing it."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        units = OrgUnit.objects.order_by("name")
+        self.fields["unit"].choices = [("", _("Nobody: invited colleagues only"))] + [  # type: ignore[attr-defined]
+            (u.code, _("Everyone in %(unit)s") % {"unit": u.name}) for u in units
+        ]
 
 
 class CaveatsForm(forms.Form):

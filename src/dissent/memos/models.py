@@ -67,6 +67,16 @@ class Memo(models.Model):
     ack_due = models.DateTimeField(_("acknowledgment due"), null=True, blank=True)
     reply_due = models.DateTimeField(_("reply due"), null=True, blank=True)
     caveats = models.ManyToManyField(Caveat, blank=True, related_name="+", verbose_name=_("caveats"))
+    #: While the memo is open, everyone in this unit and the units below it may find and
+    #: co-sign it, besides those invited; empty: only those invited (memos/calls.py).
+    call_unit = models.ForeignKey(
+        "org.OrgUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("open to colleagues in"),
+    )
     #: Who prepares the substantive reply, assigned by a custodian (memos/responses.py).
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,

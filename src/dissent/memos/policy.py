@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from dissent import identities
 from dissent.errors import InvalidState, NotAllowed, NotFound
 from dissent.markings.models import ExportRule, Marking
-from dissent.org.models import Person, Role
+from dissent.org.models import OrgUnit, Person, Role
 
 from .models import FILED_STATES, Drafter, Invitation, Memo, MemoState, Reader, Signature
 
@@ -29,6 +29,7 @@ class Action(StrEnum):
     READ_BODY = "read_body"
     EDIT = "edit"
     INVITE = "invite"
+    OPEN_CALL = "open_call"
     OPEN = "open"
     SIGN = "sign"
     UNSIGN = "unsign"
@@ -58,6 +59,8 @@ class Standing(StrEnum):
     ADDRESSEE = "addressee"
     REVIEWER = "reviewer"
     READER = "reader"
+    #: In the unit (or below) that the drafters opened the memo to (memos/calls.py).
+    COLLEAGUE = "colleague"
     CUSTODIAN = "custodian"
     AUDITOR = "auditor"
 
@@ -68,7 +71,7 @@ _BEFORE_FILING = frozenset({MemoState.DRAFT, MemoState.OPEN})
 #: Who sees a memo in each state.
 VISIBLE_TO: dict[MemoState, frozenset[Standing]] = {
     MemoState.DRAFT: frozenset({Standing.DRAFTER}),
-    MemoState.OPEN: frozenset({Standing.DRAFTER, Standing.INVITEE, Standing.SIGNER}),
+    MemoState.OPEN: frozenset({Standing.DRAFTER, Standing.INVITEE, Standing.SIGNER, Standing.COLLEAGUE}),
     MemoState.WITHDRAWN: frozenset({Standing.DRAFTER, Standing.INVITEE, Standing.SIGNER}),
     **{
         state: frozenset(
@@ -97,8 +100,11 @@ class Rule:
 RULES: dict[Action, Rule] = {
     Action.EDIT: Rule(frozenset({Standing.DRAFTER}), frozenset({MemoState.DRAFT})),
     Action.INVITE: Rule(frozenset({Standing.DRAFTER}), _BEFORE_FILING),
+    Action.OPEN_CALL: Rule(frozenset({Standing.DRAFTER}), _BEFORE_FILING),
     Action.OPEN: Rule(frozenset({Standing.DRAFTER}), frozenset({MemoState.DRAFT})),
-    Action.SIGN: Rule(frozenset({Standing.DRAFTER, Standing.INVITEE}), frozenset({MemoState.OPEN})),
+    Action.SIGN: Rule(
+        frozenset({Standing.DRAFTER, Standing.INVITEE, Standing.COLLEAGUE}), frozenset({MemoState.OPEN})
+    ),
     Action.UNSIGN: Rule(frozenset({Standing.SIGNER}), frozenset({MemoState.OPEN})),
     Action.FILE: Rule(frozenset({Standing.DRAFTER}), _BEFORE_FILING),
     Action.ACKNOWLEDGE: Rule(frozenset({Standing.CUSTODIAN}), frozenset({MemoState.FILED})),
@@ -164,6 +170,7 @@ def _state_message(action: Action) -> str:
         Action.EDIT: _("Only a draft can be edited. After filing, add an addendum instead."),
         Action.INVITE: _("Invitations can only be sent before the memo is filed."),
         Action.OPEN: _("Only a draft can be opened for signatures."),
+        Action.OPEN_CALL: _("Once a memo is filed, who may co-sign it no longer changes."),
         Action.SIGN: _("This memo is not open for signatures."),
         Action.UNSIGN: _("Signatures can only be withdrawn while the memo is open for signatures."),
         Action.FILE: _("This memo has already been filed or withdrawn."),
@@ -190,6 +197,7 @@ def _who_message(action: Action) -> str:
         Action.EDIT: _("Only the memo's drafters can edit it."),
         Action.INVITE: _("Only the memo's drafters can invite colleagues."),
         Action.OPEN: _("Only the memo's drafters can open it for signatures."),
+        Action.OPEN_CALL: _("Only the memo's drafters choose who may find and co-sign it."),
         Action.SIGN: _("Only invited colleagues and drafters can sign this memo."),
         Action.UNSIGN: _("You have not signed this memo."),
         Action.FILE: _("Only the memo's drafters can file it."),
@@ -248,7 +256,26 @@ def standing(person: Person, memo: Memo) -> frozenset[Standing]:
         result.add(Standing.ADDRESSEE)
     if memo.reviewer_id is not None and memo.reviewer_id == person.pk:
         result.add(Standing.REVIEWER)
+    if memo.call_unit_id is not None and memo.call_unit_id in units_above(person):
+        result.add(Standing.COLLEAGUE)
     return frozenset(result)
+
+
+def units_above(person: Person) -> frozenset[int]:
+    """The person's unit and every unit above it (remembered on the person object)."""
+    if person.unit_id is None:
+        return frozenset()
+    cached: frozenset[int] | None = getattr(person, "_units_above", None)
+    if cached is None:
+        parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
+        found: set[int] = set()
+        unit: int | None = person.unit_id
+        while unit is not None and unit not in found:
+            found.add(unit)
+            unit = parents.get(unit)
+        cached = frozenset(found)
+        person._units_above = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def with_standing(memos: QuerySet[Memo], person: Person) -> QuerySet[Memo]:
@@ -302,6 +329,7 @@ def visible_memos(person: Person, memos: QuerySet[Memo] | None = None) -> QueryS
         Standing.ADDRESSEE: Q(addressee=person),
         Standing.REVIEWER: Q(reviewer=person),
         Standing.READER: Q(pk__in=Reader.objects.filter(person=person).values("memo")),
+        Standing.COLLEAGUE: Q(call_unit__in=sorted(units_above(person))),
     }
     roles = _role_standing(person)
     condition = Q(pk__in=[])

@@ -14,9 +14,10 @@ from django.views.decorators.http import require_POST
 
 from dissent.org.models import Person
 
-from . import policy, responses
+from . import calls, policy, responses
 from .forms import (
     AcknowledgeForm,
+    CallForm,
     MeetingAnswerForm,
     MeetingForm,
     MeetingPreferenceForm,
@@ -45,6 +46,19 @@ def _memo_form(
         data = form.cleaned_data
     messages.success(request, perform(memo, person, data))
     return _back(memo.pk)
+
+
+@require_POST
+def open_call(request: HttpRequest, memo_id: int) -> HttpResponse:
+    def perform(memo: Memo, person: Person, data: dict[str, Any]) -> str:
+        memo = calls.open_to(memo, person, unit=data["unit"] or None)
+        if memo.call_unit is None:
+            return _("Only invited colleagues may find and co-sign the memo.")
+        return _("Everyone in %(unit)s may now find and co-sign the memo while it is open.") % {
+            "unit": memo.call_unit.name
+        }
+
+    return _memo_form(request, memo_id, CallForm, perform)
 
 
 @require_POST

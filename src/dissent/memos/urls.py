@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:memo_id>/reads/", views.memo_reads, name="reads"),
     path("<int:memo_id>/readers/", views.memo_add_reader, name="add-reader"),
     path("<int:memo_id>/caveats/", views.memo_caveats, name="caveats"),
+    path("<int:memo_id>/call/", response_views.open_call, name="call"),
     path("<int:memo_id>/acknowledge/", response_views.acknowledge, name="acknowledge"),
     path("<int:memo_id>/reviewer/", response_views.assign_reviewer, name="reviewer"),
     path("<int:memo_id>/reply/", response_views.draft_reply, name="reply"),

@@ -22,6 +22,7 @@ from .content import render_markdown
 from .forms import (
     AcknowledgeForm,
     AddendumForm,
+    CallForm,
     CaveatsForm,
     ExtensionForm,
     InviteForm,
@@ -134,6 +135,9 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
         else [],
         "sign_form": SignForm(),
         "invite_form": InviteForm(),
+        "call_form": CallForm(initial={"unit": memo.call_unit.code if memo.call_unit else ""})
+        if Action.OPEN_CALL.value in allowed
+        else None,
         "addendum_form": AddendumForm(),
         "extension_form": ExtensionForm(),
         "extensions": list(memo.extensions.all()),

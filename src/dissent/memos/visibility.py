@@ -33,11 +33,17 @@ def who_can_see(memo: Memo) -> Audience:
             else _("a reviewer the custodians assign")
         ),
         Standing.READER: _("readers the custodians add, with a reason"),
+        Standing.COLLEAGUE: (
+            _("everyone in %(unit)s, while it is open (the drafters opened it to them)")
+            % {"unit": memo.call_unit.name}
+            if memo.call_unit
+            else ""
+        ),
         Standing.CUSTODIAN: _("the channel's custodians"),
         Standing.AUDITOR: _("auditors"),
     }
     order = list(labels)
-    seen_by = sorted(VISIBLE_TO[MemoState(memo.state)], key=order.index)
+    seen_by = [s for s in sorted(VISIBLE_TO[MemoState(memo.state)], key=order.index) if labels[s]]
     return Audience(
         body=[labels[s] for s in seen_by if s != Standing.AUDITOR],
         count=[labels[s] for s in seen_by],

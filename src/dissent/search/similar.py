@@ -23,7 +23,7 @@ from dissent.memos import policy
 from dissent.memos.models import Memo
 from dissent.org.models import Person, Role
 
-from . import similarity
+from . import similarity, text
 from .models import FeatureFrequency, SimilarFeature
 
 #: Candidates fetched by the SQL aggregate before the method's final ordering.
@@ -123,8 +123,8 @@ def reweigh() -> int:
     return count
 
 
-def query_weights(text: similarity.MemoText) -> dict[str, float]:
-    raw = method().features(text)
+def query_weights(draft: similarity.MemoText) -> dict[str, float]:
+    raw = method().features(draft)
     frequencies, documents = _frequencies(raw)
     return similarity.weigh(raw, frequencies, documents)
 
@@ -187,11 +187,11 @@ def suggestable(person: Person) -> QuerySet[Memo]:
 
 
 def suggestions(
-    person: Person, text: similarity.MemoText, *, exclude: int | None = None, k: int = 5
+    person: Person, draft: similarity.MemoText, *, exclude: int | None = None, k: int = 5
 ) -> list[Suggestion]:
-    """The memos most like `text` that `person` may see and could still join or cite, best
+    """The memos most like `draft` that `person` may see and could still join or cite, best
     first. Nothing outside what the policy lets `person` see is ever scored."""
-    weights = query_weights(text)
+    weights = query_weights(draft)
     candidates = suggestable(person)
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude)
@@ -200,11 +200,26 @@ def suggestions(
     ranked = similarity.rerank(weights, [(memo_id, stored.get(memo_id, {})) for memo_id, _ in scored])
     ranked = [(memo_id, score) for memo_id, score in ranked if score >= similarity.MIN_SCORE][:k]
     memos = Memo.objects.in_bulk([memo_id for memo_id, _ in ranked])
+    spelled = _spellings(draft)
     return [
-        Suggestion(memo=memos[memo_id], score=score, shared=similarity.shared(weights, stored[memo_id]))
+        Suggestion(
+            memo=memos[memo_id],
+            score=score,
+            shared=[spelled.get(word, word) for word in similarity.shared(weights, stored[memo_id])],
+        )
         for memo_id, score in ranked
         if memo_id in memos
     ]
+
+
+def _spellings(draft: similarity.MemoText) -> dict[str, str]:
+    """Stem -> the word as the draft spells it, so "what they share" reads "policies", not
+    the stem "polici" the index keeps."""
+    spelled: dict[str, str] = {}
+    for word in text.words(f"{draft.title} {draft.summary} {draft.body}"):
+        for language in text.LANGUAGES:
+            spelled.setdefault(text.stem(word, language), word)
+    return spelled
 
 
 @dataclass(frozen=True)
