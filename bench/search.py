@@ -218,7 +218,7 @@ def fill(count: int) -> None:
     from dissent.search.models import FeatureFrequency, SearchDocument, SimilarFeature
 
     global _FREQUENCIES
-    principal = Person.objects.create(username="principal", role=Role.PRINCIPAL)
+    principals = [Person.objects.create(username=f"principal{n}", role=Role.PRINCIPAL) for n in range(20)]
     member = Person.objects.create(username="member", role=Role.MEMBER)
     Person.objects.create(username="custodian", role=Role.CUSTODIAN)
     marking = Marking.objects.get(code="SBU")
@@ -239,7 +239,7 @@ def fill(count: int) -> None:
                 memos.append(
                     Memo(
                         pk=index + 1, title=title, summary=summary, body=body, policy=policy,
-                        addressee=principal, marking=marking, state=state, created_by=member,
+                        addressee=principals[index % 20], marking=marking, state=state, created_by=member,
                         created_at=at, filed_at=None if state == MemoState.OPEN else at,
                     )
                 )  # fmt: skip

@@ -76,6 +76,7 @@ class Memo(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("open to colleagues in"),
+        db_index=False,  # a partial index below: most memos are open to invited colleagues only
     )
     #: Who prepares the substantive reply, assigned by a custodian (memos/responses.py).
     reviewer = models.ForeignKey(
@@ -85,11 +86,22 @@ class Memo(models.Model):
         blank=True,
         related_name="memos_to_review",
         verbose_name=_("reviewer"),
+        db_index=False,  # a partial index below: most memos have no reviewer
     )
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["state", "filed_at"])]
+        indexes = [
+            models.Index(fields=["state", "filed_at"]),
+            # Partial: the columns are mostly empty, and a full index would tell SQLite's
+            # planner that "reviewer_id = ?" matches most memos (ANALYZE counts the NULLs).
+            models.Index(
+                fields=["reviewer"], name="memo_reviewer_assigned", condition=models.Q(reviewer__isnull=False)
+            ),
+            models.Index(
+                fields=["call_unit"], name="memo_open_to_unit", condition=models.Q(call_unit__isnull=False)
+            ),
+        ]
         verbose_name = _("memo")
         verbose_name_plural = _("memos")
 

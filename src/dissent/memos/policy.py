@@ -331,17 +331,16 @@ def visible_memos(person: Person, memos: QuerySet[Memo] | None = None) -> QueryS
         Standing.READER: Q(pk__in=Reader.objects.filter(person=person).values("memo")),
         Standing.COLLEAGUE: Q(call_unit__in=sorted(units_above(person))),
     }
+    # One term per way of seeing a memo ("a custodian, and it is filed"; "its addressee, and
+    # it is filed"; ...), each of which an index answers, so the database can look them up
+    # one by one and merge them instead of testing every memo against every relation.
     roles = _role_standing(person)
-    condition = Q(pk__in=[])
-    for state, who in VISIBLE_TO.items():
-        if roles & who:
-            condition |= Q(state=state)
-            continue
-        granted = Q(pk__in=[])
-        for each in who:
-            if each in by_standing:
-                granted |= by_standing[each]
-        condition |= Q(state=state) & granted
+    by_role = [state for state, who in VISIBLE_TO.items() if roles & who]
+    condition = Q(state__in=by_role) if by_role else Q(pk__in=[])
+    for each, related in by_standing.items():
+        states = [state for state, who in VISIBLE_TO.items() if each in who and state not in by_role]
+        if states:
+            condition |= related & Q(state__in=states)
     return memos.filter(condition)
 
 

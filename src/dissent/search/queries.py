@@ -100,7 +100,7 @@ def search(person: Person, query: SearchQuery) -> Results:
             frozenset(form for part in _parts(word) for form in text.query_forms(part)) for word in words
         ]
         groups = [group for group in groups if group]
-        compiler = memos.values("pk").query.get_compiler(using=memos.db)
+        compiler = memos.order_by().values("pk").query.get_compiler(using=memos.db)
         sql, params = compiler.as_sql()
         total, ids = backends.backend().match(
             groups, (sql, tuple(params)), query.order, PAGE_SIZE, offset, titles_only=not texts

@@ -130,7 +130,7 @@ def query_weights(draft: similarity.MemoText) -> dict[str, float]:
 
 
 def _sql(queryset: QuerySet[Memo]) -> tuple[str, tuple[Any, ...]]:
-    sql, params = queryset.values("pk").query.get_compiler(using=queryset.db).as_sql()
+    sql, params = queryset.order_by().values("pk").query.get_compiler(using=queryset.db).as_sql()
     return sql, tuple(params)
 
 
