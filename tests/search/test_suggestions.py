@@ -166,3 +166,18 @@ class TestDuplicates:
         events = Event.objects.count()
         assert signed_in(cast.erin).get("/search/duplicates/").status_code == 404
         assert Event.objects.count() == events
+
+
+def test_a_custodian_gets_the_best_memos_they_may_see_when_better_ones_are_hidden(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Custodians' suggestions score all memos first and filter after (similar._scored): when
+    the best-scoring memos are ones they may not see, the answer is still exactly the best of
+    those they may see, and the hidden ones never appear."""
+    hidden = write(cast.alice, cast.paula, title=EMBARGO[0], body=EMBARGO[1], state=MemoState.OPEN)
+    filed = write(cast.alice, cast.paula, title=EMBARGO_AGAIN[0], body=EMBARGO_AGAIN[1])
+    monkeypatch.setattr(similar, "CANDIDATES", 1)
+    monkeypatch.setattr(similar, "OVERFETCH", 1)
+    weights = similar.query_weights(draft_text(EMBARGO))
+    assert similar._aggregate(weights, "1 = 1", [], 1)[0][0] == hidden.pk, "the hidden memo scores best"
+    assert suggested(cast.carol, EMBARGO) == [filed.pk]

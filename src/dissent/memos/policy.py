@@ -221,6 +221,11 @@ def _who_message(action: Action) -> str:
     return messages[action]
 
 
+def sees_by_role(person: Person) -> bool:
+    """Whether the person sees memos by role (whole states), not only through relations."""
+    return bool(_role_standing(person))
+
+
 def _role_standing(person: Person) -> set[Standing]:
     if person.has_role(Role.CUSTODIAN):
         return {Standing.CUSTODIAN}

@@ -1,40 +1,47 @@
 """Full-text matching on PostgreSQL (a weighted tsvector column, GIN index) and on SQLite
 (FTS5). Both index the same terms (search/indexing.py) and receive the same query: every query
 word must match, in any of its forms (search/text.py `query_forms`). What matches is therefore
-the same on both; how the matches are ranked differs (PostgreSQL `ts_rank`, SQLite `bm25`), so
-tests compare result sets, and "newest first" orders identically everywhere."""
+the same on both; how the matches are ranked differs (PostgreSQL `ts_rank` over the title,
+policy and summary; SQLite `bm25` over all fields), so tests compare result sets, and "newest
+first" orders identically everywhere."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.db import connection
 
-#: Weights of the fields, highest first: title, policy, summary, body.
-FIELDS = ("title_terms", "policy_terms", "summary_terms", "body_terms")
+#: PostgreSQL ranks at most this many matches, the newest ones; a word found in more memos
+#: than this ranks the best of its most recent matches (docs/search.md).
+RANK_AT_MOST = 2_000
+
+
+@dataclass(frozen=True)
+class Within:
+    """The memos a search may match, as an SQL subquery of their ids. `narrow`: the reader
+    sees only memos they stand in some relation to (not whole states by role), so few."""
+
+    sql: str
+    params: tuple[Any, ...]
+    narrow: bool = False
 
 
 class Backend(Protocol):
     def match(
         self,
         groups: Sequence[frozenset[str]],
-        within: tuple[str, tuple[Any, ...]],
+        within: Within,
         order: str,
         limit: int,
         offset: int,
         titles_only: bool = False,
     ) -> tuple[int, list[int]]:
-        """(number of matches, memo ids of one page) for memos in the `within` subquery whose
-        index holds, for every group, at least one of its terms; with `titles_only`, in the
-        title and policy fields only (for people who may not read the texts)."""
+        """(number of matches, memo ids of one page) for memos `within` whose index holds,
+        for every group, at least one of its terms; with `titles_only`, in the title and
+        policy fields only (for people who may not read the texts)."""
         ...
-
-
-def _order(order: str, rank: str, ascending_rank: bool) -> str:
-    if order == "newest":
-        return "memo_id DESC"
-    return f"{rank} {'ASC' if ascending_rank else 'DESC'}, memo_id DESC"
 
 
 #: Title (weight A) and policy (B) only: the GIN index finds candidates, this narrows them.
@@ -45,7 +52,7 @@ class PostgresBackend:
     def match(
         self,
         groups: Sequence[frozenset[str]],
-        within: tuple[str, tuple[Any, ...]],
+        within: Within,
         order: str,
         limit: int,
         offset: int,
@@ -54,23 +61,40 @@ class PostgresBackend:
         # Terms are letters and digits only (search/text.py), so quoting them is enough; the
         # tsquery input function takes them as they are, without parsing or stemming.
         query = " & ".join("(" + " | ".join(f"'{term}'" for term in sorted(group)) + ")" for group in groups)
-        within_sql, within_params = within
-        sql = (
-            "SELECT memo_id, count(*) OVER () FROM ("  # noqa: S608 - placeholders only
-            "SELECT d.memo_id, ts_rank(d.vector, q) AS rank FROM search_searchdocument d, "
-            "CAST(%s AS tsquery) q WHERE d.vector @@ q "
-            f"{_TITLES_ONLY if titles_only else ''}"
-            f"AND d.memo_id IN ({within_sql})) matched ORDER BY {_order(order, 'rank', False)} "
-            "LIMIT %s OFFSET %s"
+        if within.narrow:
+            # Naming the few memos lets the planner start from them, which it cannot tell
+            # from the subquery's many OR-ed relations.
+            with connection.cursor() as cursor:
+                cursor.execute(within.sql, within.params)
+                ids = [row[0] for row in cursor.fetchall()]
+            visible, visible_params = "d.memo_id = ANY(%s)", [ids]
+        else:
+            visible, visible_params = f"d.memo_id IN ({within.sql})", list(within.params)
+        matched = (
+            "WITH matched AS MATERIALIZED (SELECT d.memo_id FROM search_searchdocument d, "  # noqa: S608
+            f"CAST(%s AS tsquery) q WHERE d.vector @@ q {_TITLES_ONLY if titles_only else ''}AND {visible}) "
         )
-        return _run(sql, [query, *within_params, limit, offset])
+        if order == "newest":
+            newest = "SELECT memo_id, count(*) OVER () FROM matched ORDER BY memo_id DESC LIMIT %s OFFSET %s"
+            sql = matched + newest
+            return _run(sql, [query, *visible_params, limit, offset])
+        # Ranking reads each candidate's small title-policy-summary vector; only the newest
+        # RANK_AT_MOST matches are ranked, so a very common word costs no more than a rarer one.
+        ranked = (
+            "SELECT c.memo_id, (SELECT count(*) FROM matched) FROM "
+            "(SELECT memo_id FROM matched ORDER BY memo_id DESC LIMIT %s) c "
+            "JOIN search_searchdocument d ON d.memo_id = c.memo_id "
+            "ORDER BY ts_rank(d.rank_vector, CAST(%s AS tsquery)) DESC, c.memo_id DESC LIMIT %s OFFSET %s"
+        )
+        sql = matched + ranked
+        return _run(sql, [query, *visible_params, RANK_AT_MOST, query, limit, offset])
 
 
 class SqliteBackend:
     def match(
         self,
         groups: Sequence[frozenset[str]],
-        within: tuple[str, tuple[Any, ...]],
+        within: Within,
         order: str,
         limit: int,
         offset: int,
@@ -81,16 +105,16 @@ class SqliteBackend:
         )
         if titles_only:
             query = "{title_terms policy_terms} : (" + query + ")"
-        within_sql, within_params = within
+        ranking = "memo_id DESC" if order == "newest" else "rank, memo_id DESC"
         sql = (
             "SELECT memo_id, count(*) OVER () FROM ("  # noqa: S608 - placeholders only
             "SELECT rowid AS memo_id, bm25(search_fts, 10.0, 5.0, 3.0, 1.0) AS rank FROM search_fts "
             # "+rowid": test membership per match instead of letting FTS5 look up every
             # visible memo (which is 10x slower when the reader may see many memos).
-            f"WHERE search_fts MATCH %s AND +rowid IN ({within_sql})) matched "
-            f"ORDER BY {_order(order, 'rank', True)} LIMIT %s OFFSET %s"
+            f"WHERE search_fts MATCH %s AND +rowid IN ({within.sql})) matched "
+            f"ORDER BY {ranking} LIMIT %s OFFSET %s"
         )
-        return _run(sql, [query, *within_params, limit, offset])
+        return _run(sql, [query, *within.params, limit, offset])
 
 
 def _run(sql: str, params: list[Any]) -> tuple[int, list[int]]:

@@ -23,10 +23,14 @@ def _matcher(words: list[str]) -> frozenset[str]:
 
 
 def _hits(spans: list[tuple[int, int, str]], forms: frozenset[str]) -> list[bool]:
+    known: dict[str, bool] = {}  # a memo repeats its words: decide each once
     result = []
     for _, _, word in spans:
-        parts = word.replace("-", " ").replace("'", " ").split()
-        result.append(any(text.query_forms(part) & forms for part in parts))
+        hit = known.get(word)
+        if hit is None:
+            parts = word.replace("-", " ").replace("'", " ").split()
+            hit = known[word] = any(not text.query_forms(part).isdisjoint(forms) for part in parts)
+        result.append(hit)
     return result
 
 

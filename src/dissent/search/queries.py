@@ -102,8 +102,9 @@ def search(person: Person, query: SearchQuery) -> Results:
         groups = [group for group in groups if group]
         compiler = memos.order_by().values("pk").query.get_compiler(using=memos.db)
         sql, params = compiler.as_sql()
+        within = backends.Within(sql, tuple(params), narrow=not policy.sees_by_role(person))
         total, ids = backends.backend().match(
-            groups, (sql, tuple(params)), query.order, PAGE_SIZE, offset, titles_only=not texts
+            groups, within, query.order, PAGE_SIZE, offset, titles_only=not texts
         )
     else:
         total = memos.count()

@@ -28,6 +28,8 @@ from .models import FeatureFrequency, SimilarFeature
 
 #: Candidates fetched by the SQL aggregate before the method's final ordering.
 CANDIDATES = 50
+#: For people who see most memos, how many more to score before the policy filters them.
+OVERFETCH = 4
 #: Score above which two filed memos are shown to custodians as likely duplicates.
 DUPLICATE_SCORE = 0.15
 #: Reweigh everything each time the number of indexed memos reaches a power of two from here.
@@ -134,28 +136,51 @@ def _sql(queryset: QuerySet[Memo]) -> tuple[str, tuple[Any, ...]]:
     return sql, tuple(params)
 
 
-def _scored(weights: dict[str, float], candidates: QuerySet[Memo], limit: int) -> list[tuple[int, float]]:
-    """(memo id, score) of the best `limit` candidates sharing a feature with `weights`."""
-    if not weights:
-        return []
+def _aggregate(
+    weights: dict[str, float], where: str, where_params: list[Any], limit: int
+) -> list[tuple[int, float]]:
+    """(memo id, score) of the best `limit` memos sharing a feature with `weights`, among the
+    postings that pass `where` (SQL on the postings table `f`)."""
     values = ", ".join(["(%s, %s)"] * len(weights))
+    if connection.vendor == "postgresql":
+        values = ", ".join(["(CAST(%s AS varchar(64)), CAST(%s AS double precision))"] * len(weights))
     params: list[Any] = [each for pair in sorted(weights.items()) for each in pair]
-    visible_sql, visible_params = _sql(candidates)
     table = SimilarFeature._meta.db_table
-    cast = (
-        "CAST(%s AS varchar(64)), CAST(%s AS double precision)" if connection.vendor == "postgresql" else ""
-    )
-    if cast:
-        values = ", ".join([f"({cast})"] * len(weights))
     sql = (
         f"WITH q(feature, weight) AS (VALUES {values}) "  # noqa: S608 - placeholders only
         f"SELECT f.memo_id, SUM(f.weight * q.weight) AS score FROM {table} f "
-        f"JOIN q ON q.feature = f.feature WHERE f.memo_id IN ({visible_sql}) "
+        f"JOIN q ON q.feature = f.feature WHERE {where} "
         "GROUP BY f.memo_id ORDER BY score DESC, f.memo_id LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *visible_params, limit])
+        cursor.execute(sql, [*params, *where_params, limit])
         return [(int(memo_id), float(score)) for memo_id, score in cursor.fetchall()]
+
+
+def _scored(
+    weights: dict[str, float], candidates: QuerySet[Memo], limit: int, *, narrow: bool
+) -> list[tuple[int, float]]:
+    """(memo id, score) of the best `limit` `candidates` sharing a feature with `weights`.
+
+    Someone who sees few memos (`narrow`): the aggregate runs over those memos' postings only.
+    Someone who sees most memos (a custodian): the aggregate first runs over all postings for
+    `OVERFETCH` times as many, and the policy then keeps those the person may see. If at least
+    `limit` remain, they are exactly the best `limit` the person may see (any memo not fetched
+    scores lower than all fetched); otherwise the aggregate runs again within the policy."""
+    if not weights:
+        return []
+    visible_sql, visible_params = _sql(candidates)
+    if narrow:
+        ids = list(candidates.order_by().values_list("pk", flat=True))
+        if not ids:
+            return []
+        return _aggregate(weights, f"f.memo_id IN ({', '.join(['%s'] * len(ids))})", ids, limit)
+    fetched = _aggregate(weights, "1 = 1", [], limit * OVERFETCH)
+    allowed = set(candidates.filter(pk__in=[memo_id for memo_id, _ in fetched]).values_list("pk", flat=True))
+    kept = [(memo_id, score) for memo_id, score in fetched if memo_id in allowed]
+    if len(kept) >= limit or len(fetched) < limit * OVERFETCH:
+        return kept[:limit]
+    return _aggregate(weights, f"f.memo_id IN ({visible_sql})", list(visible_params), limit)
 
 
 def stored_weights(memo_ids: Iterable[int]) -> dict[int, dict[str, float]]:
@@ -195,7 +220,7 @@ def suggestions(
     candidates = suggestable(person)
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude)
-    scored = _scored(weights, candidates, CANDIDATES)
+    scored = _scored(weights, candidates, CANDIDATES, narrow=not policy.sees_by_role(person))
     stored = stored_weights(memo_id for memo_id, _ in scored)
     ranked = similarity.rerank(weights, [(memo_id, stored.get(memo_id, {})) for memo_id, _ in scored])
     ranked = [(memo_id, score) for memo_id, score in ranked if score >= similarity.MIN_SCORE][:k]
