@@ -34,11 +34,15 @@ class IdentityKeyError(Exception):
 
 
 def _keys() -> tuple[tuple[str, ...], str]:
-    var = Path(settings.VAR_DIR)
-    sealing = settings.IDENTITY_KEYS or read_or_create(
-        var / "identity_keys", lambda: Fernet.generate_key().decode()
-    )
-    index = settings.IDENTITY_INDEX_KEY or read_or_create(
+    return _keys_from(str(settings.VAR_DIR), settings.IDENTITY_KEYS, settings.IDENTITY_INDEX_KEY)
+
+
+@cache
+def _keys_from(var_dir: str, sealing: str, index: str) -> tuple[tuple[str, ...], str]:
+    """Read (or create) once per process and configuration: every signature needs them."""
+    var = Path(var_dir)
+    sealing = sealing or read_or_create(var / "identity_keys", lambda: Fernet.generate_key().decode())
+    index = index or read_or_create(
         var / "identity_index_key", lambda: base64.b64encode(secrets.token_bytes(32)).decode()
     )
     return tuple(k.strip() for k in sealing.split(",") if k.strip()), index

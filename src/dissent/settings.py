@@ -128,6 +128,10 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.Person"
+# Django's own database sessions and ModelBackend, with the look-ups every request makes
+# in plain SQL (dissent/rows.py: ~1 ms less CPU per request).
+AUTHENTICATION_BACKENDS = ["dissent.org.backends.PersonBackend"]
+SESSION_ENGINE = "dissent.sessions"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
 
-from dissent import clock
+from dissent import clock, rows
 
 from .canonical import canonical_json, canonical_sha256
 from .models import Event, EventKind, PendingEvent
@@ -30,6 +30,6 @@ def record_event(
         payload_sha256=canonical_sha256(payload),
     )
     event.record = canonical_json(event.canonical_fields()).decode()
-    event.save()
-    PendingEvent.objects.create(event=event)
+    rows.insert(event)  # plain SQL: every action runs this (dissent/rows.py)
+    rows.insert(PendingEvent(event=event))
     return event

@@ -1,0 +1,92 @@
+"""One-row reads and inserts in plain SQL, for the request paths that run hundreds of times
+a second in a crisis: loading the session and the signed-in person, and writing a
+signature with its event.
+
+The ORM compiles its SQL again for every query: on the 2-core benchmark machine a
+`Person.objects.get(pk=...)` costs ~0.6 ms of CPU and a session look-up ~0.8 ms, against
+~0.15 and ~0.2 ms here (docs/performance.md). The statements below are built once per
+model from its fields, so they follow the schema, and the values go through each field's
+own conversion (`pre_save`, `get_db_prep_save`, `from_db`) exactly as the ORM would.
+What they skip is the ORM's generality and its signals: use them only where no signal
+receiver is wanted and the row is one plain row.
+"""
+
+from functools import cache
+from typing import Any
+
+from django.db import connection, models
+
+
+@cache
+def _columns(model: type[models.Model], vendor: str) -> tuple[str, list[str]]:
+    fields = model._meta.concrete_fields
+    quote = connection.ops.quote_name
+    return ", ".join(quote(str(field.column)) for field in fields), [field.attname for field in fields]
+
+
+def first[M: models.Model](model: type[M], where: str, params: list[Any]) -> M | None:
+    """The first row of `model` matching `where` (SQL over its column names, with %s
+    placeholders), as a model instance, or None."""
+    columns, attnames = _columns(model, connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {model._meta.db_table} WHERE {where} LIMIT 1", params)  # noqa: S608 - names are the model's
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = [
+        converter(value, expression, connection) if value is not None else value
+        for value, (expression, converter) in zip(row, _converters(model, connection.vendor), strict=True)
+    ]
+    return model.from_db(connection.alias, attnames, values)
+
+
+@cache
+def _converters(model: type[models.Model], vendor: str) -> list[tuple[Any, Any]]:
+    """Per column, the backend's and the field's from-database conversion (for example
+    SQLite's text to datetime), or a no-op; as the ORM's compiler applies them."""
+    result = []
+    for field in model._meta.concrete_fields:
+        expression = field.get_col(model._meta.db_table)
+        chain = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+        result.append((expression, _chained(chain)))
+    return result
+
+
+def _chained(converters: list[Any]) -> Any:
+    def convert(value: Any, expression: Any, conn: Any) -> Any:
+        for converter in converters:
+            value = converter(value, expression, conn)
+        return value
+
+    return convert
+
+
+@cache
+def _insert_statement(
+    model: type[models.Model], with_pk: bool, vendor: str
+) -> tuple[str, list[models.Field[Any, Any]]]:
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if with_pk or not field.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(field.column)) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    if not with_pk and connection.features.can_return_columns_from_insert:
+        sql += f" RETURNING {quote(str(meta.pk.column))}"
+    return sql, fields
+
+
+def insert[M: models.Model](instance: M) -> M:
+    """INSERT one new row for `instance`, as `instance.save()` would for a new object
+    (without signals); sets its primary key when the database assigns it."""
+    assigned = instance.pk is None
+    sql, fields = _insert_statement(type(instance), not assigned, connection.vendor)
+    values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        if assigned:
+            returned = connection.features.can_return_columns_from_insert
+            instance.pk = cursor.fetchone()[0] if returned else cursor.lastrowid
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
