@@ -11,10 +11,31 @@ What they skip is the ORM's generality and its signals: use them only where no s
 receiver is wanted and the row is one plain row.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
+import psycopg
 from django.db import connection, models
+
+
+@contextmanager
+def cursor() -> Iterator[Any]:
+    """A database cursor for the hot paths. On PostgreSQL it binds parameters on the server
+    (psycopg's own Cursor, where Django's default binds them on the client, quoting every
+    value in Python: ~10% of a co-signing request's CPU went there), and psycopg prepares a
+    statement once it has run a few times on a connection (its prepare_threshold). Django
+    wraps it as it wraps its own cursors, so error translation, query logging and execute
+    wrappers behave the same. Behind PgBouncer in transaction mode this needs PgBouncer
+    1.21 or later (max_prepared_statements)."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as django_cursor:
+            yield django_cursor
+        return
+    connection.ensure_connection()
+    with connection._prepare_cursor(psycopg.Cursor(connection.connection)) as wrapped:  # type: ignore[attr-defined]
+        yield wrapped
 
 
 @cache
@@ -28,9 +49,9 @@ def first[M: models.Model](model: type[M], where: str, params: list[Any]) -> M |
     """The first row of `model` matching `where` (SQL over its column names, with %s
     placeholders), as a model instance, or None."""
     columns, attnames = _columns(model, connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM {model._meta.db_table} WHERE {where} LIMIT 1", params)  # noqa: S608 - names are the model's
-        row = cursor.fetchone()
+    with cursor() as reader:
+        reader.execute(f"SELECT {columns} FROM {model._meta.db_table} WHERE {where} LIMIT 1", params)  # noqa: S608 - names are the model's
+        row = reader.fetchone()
     if row is None:
         return None
     values = [
@@ -82,11 +103,11 @@ def insert[M: models.Model](instance: M) -> M:
     assigned = instance.pk is None
     sql, fields = _insert_statement(type(instance), not assigned, connection.vendor)
     values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+    with cursor() as writer:
+        writer.execute(sql, values)
         if assigned:
             returned = connection.features.can_return_columns_from_insert
-            instance.pk = cursor.fetchone()[0] if returned else cursor.lastrowid
+            instance.pk = writer.fetchone()[0] if returned else writer.lastrowid
     instance._state.adding = False
     instance._state.db = connection.alias
     return instance

@@ -99,7 +99,7 @@ def _for_signing(person: Person, memo_id: int) -> Memo:
         f"EXISTS (SELECT 1 FROM {Signature._meta.db_table} r "  # noqa: S608 - table names are ours
         "WHERE r.memo_id = m.id AND (r.person_id = %s OR r.signer_tag = %s))"
     )
-    with connection.cursor() as cursor:
+    with rows.cursor() as cursor:
         cursor.execute(
             f"SELECT m.state, m.addressee_id, m.call_unit_id, {drafter}, {invitee}, {signer} "  # noqa: S608 - table names are ours
             f"FROM {Memo._meta.db_table} m WHERE m.id = %s{lock}",
