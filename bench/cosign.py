@@ -1,6 +1,7 @@
 """Co-signing throughput and latency, end to end, against a real server and PostgreSQL.
 
-Measures how many signatures per second `dissent serve` (gunicorn, gthread) stores while
+Measures how many signatures per second `dissent serve` stores (gunicorn: by default here 4
+sync worker processes, one request at a time each; threaded workers with --threads > 1) while
 --clients signed-in members co-sign open memos at once through POST
 /api/v1/memos/{id}/signatures (session cookie + CSRF header), and the client-side latency of
 every request (p50/p95/p99 by statistics.quantiles(n=100, method="inclusive"), and max).
@@ -16,7 +17,7 @@ p99 < 200 ms) is reported, not enforced; the exit status is 1 if a check fails, 
 any 5xx or unanswered request.
 
 Run:  .venv/bin/python bench/cosign.py [--clients 50] [--seconds 20] [--memos 300]
-        [--workers 2] [--threads 4] [--port 8765] [--close] [--json] [--keep]
+        [--workers 4] [--threads 1] [--connections N] [--port 8765] [--close] [--json] [--keep]
         [--database-url postgresql://postgres@127.0.0.1:5432/dissent_bench]
 """
 
@@ -64,9 +65,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=50, help="concurrent signed-in members")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the co-signing phase")
     parser.add_argument("--memos", type=int, default=300, help="open memos; each client signs each once")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=0,
+        help="with --threads > 1, `dissent serve --connections`: kept-alive connections one worker"
+        " holds at most (default: clients / workers, rounded up, so that each serves its share)",
+    )
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/dissent_bench")
     parser.add_argument(
         "--close",
@@ -132,6 +140,8 @@ def recreate_database(database_url: str, *, drop_only: bool = False) -> None:
 def start_server(args: argparse.Namespace, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     command = [DISSENT, "serve", "--workers", str(args.workers), "--threads", str(args.threads)]
     command += ["--bind", f"127.0.0.1:{args.port}"]
+    if args.threads > 1:  # threaded workers keep connections alive: share them out evenly
+        command += ["--connections", str(args.connections or -(-args.clients // args.workers))]
     with log.open("wb") as out:  # the child keeps its own copy of the file descriptor
         return subprocess.Popen(command, env=env, stdout=out, stderr=out, start_new_session=True)
 

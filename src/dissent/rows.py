@@ -111,3 +111,27 @@ def insert[M: models.Model](instance: M) -> M:
     instance._state.adding = False
     instance._state.db = connection.alias
     return instance
+
+
+def insert_queued[M: models.Model](instance: M, queue: type[models.Model]) -> M:
+    """insert(instance), and a row of `queue`, a table whose primary key is a one-to-one
+    reference to the new row (the log's PendingEvent): on PostgreSQL in one statement, one
+    round trip instead of two."""
+    if connection.vendor != "postgresql" or instance.pk is not None:
+        insert(instance)
+        insert(queue(pk=instance.pk))
+        return instance
+    sql, fields = _insert_statement(type(instance), False, connection.vendor)
+    values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+    quote = connection.ops.quote_name
+    pk = quote(str(queue._meta.pk.column))
+    with cursor() as writer:
+        writer.execute(
+            f"WITH new AS ({sql}) INSERT INTO {quote(queue._meta.db_table)} ({pk}) "  # noqa: S608
+            f"SELECT {quote(str(instance._meta.pk.column))} FROM new RETURNING {pk}",
+            values,
+        )
+        instance.pk = writer.fetchone()[0]
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance

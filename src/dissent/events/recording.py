@@ -30,6 +30,4 @@ def record_event(
         payload_sha256=canonical_sha256(payload),
     )
     event.record = canonical_json(event.canonical_fields()).decode()
-    rows.insert(event)  # plain SQL: every action runs this (dissent/rows.py)
-    rows.insert(PendingEvent(event=event))
-    return event
+    return rows.insert_queued(event, PendingEvent)  # plain SQL: every action runs this
