@@ -19,25 +19,16 @@ from dissent.events.models import EventKind
 from dissent.events.recording import record_event
 from dissent.markings.models import Caveat
 from dissent.org.models import OrgUnit, Person
+from dissent.org.queries import unit_and_above
 
 from . import actions, policy
 from .models import Memo
 from .policy import Action
 
 
-def units_above(unit_id: int) -> set[int]:
-    parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
-    found: set[int] = set()
-    current: int | None = unit_id
-    while current is not None and current not in found:
-        found.add(current)
-        current = parents.get(current)
-    return found
-
-
 def excluded_by(caveats: Iterable[Caveat], unit: OrgUnit) -> list[Caveat]:
     """The caveats whose units do not include `unit` (itself or a unit above it)."""
-    line = units_above(unit.pk)
+    line = unit_and_above(unit.pk)
     found = []
     for caveat in caveats:
         limits = set(caveat.units.values_list("pk", flat=True))

@@ -7,7 +7,7 @@ Drafters choose caveats before filing; after filing a custodian may add more (on
 tightening), never remove them.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -16,22 +16,13 @@ from dissent.errors import InvalidInput, NotAllowed
 from dissent.events.models import EventKind
 from dissent.events.recording import record_event
 from dissent.markings.models import Caveat
-from dissent.org.models import OrgUnit, Person, Role
+from dissent.org.models import Person, Role
+from dissent.org.queries import unit_and_above, unit_parents
 
 from . import actions, policy, queries
 from .calls import excluded_by
 from .models import FILED_STATES, Invitation, Memo, MemoState, Reader
 from .policy import Standing
-
-
-def _units_of(person: Person, parents: Mapping[int, int | None]) -> set[int]:
-    """The person's unit and every unit above it."""
-    found: set[int] = set()
-    unit = person.unit_id
-    while unit is not None and unit not in found:
-        found.add(unit)
-        unit = parents.get(unit)
-    return found
 
 
 def outside(caveats: Iterable[Caveat], people: Iterable[Person]) -> list[tuple[Caveat, Person]]:
@@ -40,8 +31,8 @@ def outside(caveats: Iterable[Caveat], people: Iterable[Person]) -> list[tuple[C
     limits = [(c, units) for c, units in limits if units]
     if not limits:
         return []
-    parents: dict[int, int | None] = dict(OrgUnit.objects.values_list("pk", "parent_id"))
-    return [(c, p) for p in people for c, units in limits if not units & _units_of(p, parents)]
+    parents = unit_parents()
+    return [(c, p) for p in people for c, units in limits if not units & unit_and_above(p.unit_id, parents)]
 
 
 def require_within(memo: Memo, people: Iterable[Person]) -> None:

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from dissent import identities
 from dissent.errors import InvalidState, NotAllowed, NotFound
 from dissent.markings.models import ExportRule, Marking
-from dissent.org.models import OrgUnit, Person, Role
+from dissent.org.models import Person, Role
+from dissent.org.queries import unit_and_above
 
 from .models import FILED_STATES, Drafter, Invitation, Memo, MemoState, Reader, Signature
 
@@ -272,13 +273,7 @@ def units_above(person: Person) -> frozenset[int]:
         return frozenset()
     cached: frozenset[int] | None = getattr(person, "_units_above", None)
     if cached is None:
-        parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
-        found: set[int] = set()
-        unit: int | None = person.unit_id
-        while unit is not None and unit not in found:
-            found.add(unit)
-            unit = parents.get(unit)
-        cached = frozenset(found)
+        cached = frozenset(unit_and_above(person.unit_id))
         person._units_above = cached  # type: ignore[attr-defined]
     return cached
 
