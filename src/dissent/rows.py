@@ -97,41 +97,36 @@ def _insert_statement(
     return sql, fields
 
 
-def insert[M: models.Model](instance: M) -> M:
+def insert[M: models.Model](instance: M, *, queue: type[models.Model] | None = None) -> M:
     """INSERT one new row for `instance`, as `instance.save()` would for a new object
-    (without signals); sets its primary key when the database assigns it."""
-    assigned = instance.pk is None
-    sql, fields = _insert_statement(type(instance), not assigned, connection.vendor)
+    (without signals); sets its primary key when the database assigns it. With `queue`, a
+    table whose primary key is a one-to-one reference to the new row (the log's
+    PendingEvent), also a row there: on PostgreSQL in the same statement, one round trip."""
+    by_database = instance.pk is None
+    sql, fields = _insert_statement(type(instance), not by_database, connection.vendor)
     values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+    together = queue is not None and by_database and connection.vendor == "postgresql"
+    if together:
+        sql = _queued_statement(sql, type(instance), queue)
     with cursor() as writer:
         writer.execute(sql, values)
-        if assigned:
+        if by_database:
             returned = connection.features.can_return_columns_from_insert
             instance.pk = writer.fetchone()[0] if returned else writer.lastrowid
     instance._state.adding = False
     instance._state.db = connection.alias
-    return instance
-
-
-def insert_queued[M: models.Model](instance: M, queue: type[models.Model]) -> M:
-    """insert(instance), and a row of `queue`, a table whose primary key is a one-to-one
-    reference to the new row (the log's PendingEvent): on PostgreSQL in one statement, one
-    round trip instead of two."""
-    if connection.vendor != "postgresql" or instance.pk is not None:
-        insert(instance)
+    if queue is not None and not together:
         insert(queue(pk=instance.pk))
-        return instance
-    sql, fields = _insert_statement(type(instance), False, connection.vendor)
-    values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
-    quote = connection.ops.quote_name
-    pk = quote(str(queue._meta.pk.column))
-    with cursor() as writer:
-        writer.execute(
-            f"WITH new AS ({sql}) INSERT INTO {quote(queue._meta.db_table)} ({pk}) "  # noqa: S608
-            f"SELECT {quote(str(instance._meta.pk.column))} FROM new RETURNING {pk}",
-            values,
-        )
-        instance.pk = writer.fetchone()[0]
-    instance._state.adding = False
-    instance._state.db = connection.alias
     return instance
+
+
+@cache
+def _queued_statement(insert_sql: str, model: type[models.Model], queue: type[models.Model]) -> str:
+    """PostgreSQL: the row's INSERT ... RETURNING as a CTE feeding the queue's INSERT, which
+    returns the same key."""
+    quote = connection.ops.quote_name
+    key = quote(str(queue._meta.pk.column))
+    return (
+        f"WITH new AS ({insert_sql}) INSERT INTO {quote(queue._meta.db_table)} ({key}) "  # noqa: S608
+        f"SELECT {quote(str(model._meta.pk.column))} FROM new RETURNING {key}"
+    )

@@ -30,4 +30,4 @@ def record_event(
         payload_sha256=canonical_sha256(payload),
     )
     event.record = canonical_json(event.canonical_fields()).decode()
-    return rows.insert_queued(event, PendingEvent)  # plain SQL: every action runs this
+    return rows.insert(event, queue=PendingEvent)  # plain SQL: every action runs this

@@ -17,5 +17,5 @@ class PersonBackend(ModelBackend):
             pk = Person._meta.pk.to_python(user_id)
         except ValidationError:
             return None
-        person = rows.first(Person, "id = %s", [pk])
+        person = rows.first(Person, f"{Person._meta.pk.column} = %s", [pk])
         return person if person is not None and self.user_can_authenticate(person) else None
