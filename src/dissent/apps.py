@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DissentConfig(AppConfig):
@@ -6,4 +7,4 @@ class DissentConfig(AppConfig):
     `serve` management commands."""
 
     name = "dissent"
-    verbose_name = "Dissent Channel"
+    verbose_name = _("Dissent Channel")

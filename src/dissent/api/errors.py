@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
@@ -42,7 +43,7 @@ def _validation_detail(errors: list[dict[str, Any]]) -> str:
     for error in errors[:5]:
         where = ".".join(str(p) for p in _field_path(error.get("loc", ())))
         parts.append(f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg", "invalid")))
-    return "Invalid input. " + "; ".join(parts)
+    return _("Invalid input. %(problems)s") % {"problems": "; ".join(parts)}
 
 
 def install(api: NinjaAPI) -> None:
@@ -65,4 +66,4 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-        return problem(api, request, 413, "The request body is too large.")
+        return problem(api, request, 413, _("The request body is too large."))

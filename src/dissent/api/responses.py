@@ -2,6 +2,7 @@
 meetings (memos/responses.py). Routes parse, call one action, and shape the result."""
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from dissent.errors import NotFound
@@ -58,7 +59,7 @@ def get_reply(request: HttpRequest, memo_id: MemoId) -> ReplyOut:
     person = person_of(request)
     seen = queries.response_seen_by(person, policy.get_memo(person, memo_id))
     if seen.reply is None:
-        raise NotFound("No reply you may see yet.")
+        raise NotFound(_("No reply you may see yet."))
     return reply_out(seen.reply)
 
 

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import ChannelSettings, ClosureDay, DeadlineNotice
 
@@ -7,11 +8,14 @@ from .models import ChannelSettings, ClosureDay, DeadlineNotice
 class ChannelSettingsAdmin(admin.ModelAdmin[ChannelSettings]):
     fieldsets = [
         (None, {"fields": ["preset"]}),
-        ("Deadlines", {"fields": [("ack_amount", "ack_unit"), ("reply_amount", "reply_unit")]}),
-        ("Extensions", {"fields": ["extension_by", "extension_max_amount", "extension_max_times"]}),
-        ("Reminders and escalation", {"fields": ["ack_reminder_days", "reply_reminder_days", "escalate_to"]}),
-        ("Replies", {"fields": ["reply_needs_second_person"]}),
-        ("Retention", {"fields": ["retention_days"]}),
+        (_("Deadlines"), {"fields": [("ack_amount", "ack_unit"), ("reply_amount", "reply_unit")]}),
+        (_("Extensions"), {"fields": ["extension_by", "extension_max_amount", "extension_max_times"]}),
+        (
+            _("Reminders and escalation"),
+            {"fields": ["ack_reminder_days", "reply_reminder_days", "escalate_to"]},
+        ),
+        (_("Replies"), {"fields": ["reply_needs_second_person"]}),
+        (_("Retention"), {"fields": ["retention_days"]}),
     ]
 
     def has_add_permission(self, request: object) -> bool:

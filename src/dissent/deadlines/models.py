@@ -20,7 +20,8 @@ from .presets import PRESETS
 #: The policy caches `extension_by` for a few seconds (memos/policy.py); saving clears it.
 EXTENSION_BY_CACHE_KEY = "channel-settings:extension-by"
 
-UNIT_CHOICES = [(unit, unit.replace("_", " ")) for unit in UNITS]
+UNIT_LABELS = {"working_days": _("working days"), "calendar_days": _("calendar days"), "months": _("months")}
+UNIT_CHOICES = [(unit, UNIT_LABELS[unit]) for unit in UNITS]
 
 
 class ChannelSettings(models.Model):
@@ -28,7 +29,7 @@ class ChannelSettings(models.Model):
         _("preset"),
         max_length=50,
         blank=True,
-        choices=[(name, preset.title) for name, preset in PRESETS.items()],
+        choices=[(name, _(preset.title)) for name, preset in PRESETS.items()],
         help_text=_("Blank: the CHANNEL_PRESET setting."),
     )
     ack_amount = models.PositiveSmallIntegerField(_("time to acknowledge"), null=True, blank=True)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from dissent.deadlines.calendar import Rule, Unit
 
 
@@ -46,6 +48,7 @@ class ExtensionPolicy:
 @dataclass(frozen=True)
 class Preset:
     name: str
+    #: Marked for translation; shown translated where an administrator chooses the preset.
     title: str
     acknowledgment: Rule
     reply: Rule
@@ -62,7 +65,9 @@ FAM_TITLE = (
 
 FOREIGN_MINISTRY = Preset(
     name="foreign-ministry",
-    title="Foreign ministry dissent channel (modelled on the US State Department's Dissent Channel)",
+    title=gettext_noop(
+        "Foreign ministry dissent channel (modelled on the US State Department's Dissent Channel)"
+    ),
     acknowledgment=Rule(2, "working_days", "filing"),
     reply=Rule(30, "working_days", "filing"),
     extension=ExtensionPolicy(role="custodian", unit="working_days", max_amount=30, max_times=1),
@@ -148,7 +153,7 @@ ACKNOWLEDGMENT_WITHIN_SEVEN_DAYS = Rule(7, "calendar_days", "filing")
 
 EU_WHISTLEBLOWING = Preset(
     name="eu-whistleblowing",
-    title="EU Whistleblowing Directive, internal reporting channel (Article 9)",
+    title=gettext_noop("EU Whistleblowing Directive, internal reporting channel (Article 9)"),
     acknowledgment=ACKNOWLEDGMENT_WITHIN_SEVEN_DAYS,
     reply=Rule(3, "months", "acknowledgment", if_no_acknowledgment=ACKNOWLEDGMENT_WITHIN_SEVEN_DAYS),
     extension=None,

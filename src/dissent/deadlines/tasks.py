@@ -158,7 +158,7 @@ def notify_deadline(memo_id: int, kind: NoticeKind, due: datetime) -> str:
     )
     context = {
         **memo_notices.memo_context(memo),
-        "step": str(memo_notices.step_label(step)),
+        "step": step,  # "ack" or "reply": the template words it in the recipient's language
         "due": memo_notices.local_time(due),
         "filed": memo_notices.local_time(memo.filed_at),
         "working_days": time_left(due, now, policy).working_days,

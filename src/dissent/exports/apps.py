@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ExportsConfig(AppConfig):
     name = "dissent.exports"
-    verbose_name = "Exports"
+    verbose_name = _("Exports")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dissent import clock, identities, rows
 from dissent.deadlines.calendar import extend as extend_due
@@ -367,7 +368,11 @@ def extend_reply_deadline(memo: Memo, person: Person, *, amount: int, reason: st
     text = clean_text(_("Reason"), reason, REASON_MAX)
     if memo.extensions.count() >= rules.max_times:
         raise InvalidState(
-            _("The reply deadline has already been extended the %(times)d time(s) the rules allow.")
+            ngettext(
+                "The reply deadline has already been extended the %(times)d time the rules allow.",
+                "The reply deadline has already been extended the %(times)d times the rules allow.",
+                rules.max_times,
+            )
             % {"times": rules.max_times}
         )
     before = memo.reply_due

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dissent.errors import InvalidInput, NotAllowed
 from dissent.events.models import EventKind
@@ -82,9 +83,14 @@ def set_caveats(memo: Memo, person: Person, *, codes: Iterable[str]) -> list[Cav
         on_memo.append(memo.reviewer)
     misfits = outside(chosen, [p for p in on_memo if not p.has_role(Role.CUSTODIAN)])
     if misfits:
+        n = len({p.pk for _c, p in misfits})
         raise InvalidInput(
-            _("%(n)d colleague(s) already on the memo are outside these caveats' units.")
-            % {"n": len({p.pk for _c, p in misfits})}
+            ngettext(
+                "%(n)d colleague already on the memo is outside these caveats' units.",
+                "%(n)d colleagues already on the memo are outside these caveats' units.",
+                n,
+            )
+            % {"n": n}
         )
     memo.caveats.set(chosen)
     record_event(

@@ -77,10 +77,6 @@ def extension_notice(memo: Memo, *, before: datetime, reason: str) -> None:
     deadline_tasks.schedule(memo)
 
 
-def step_label(step: str) -> str:
-    return _("acknowledgment") if step == "ack" else _("substantive reply")
-
-
 def default_acknowledgment(memo: Memo) -> str:
     return _(
         "The channel has received your memo and will send a substantive reply by %(due)s. "

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dissent import identities
 from dissent.errors import NotAllowed
@@ -23,6 +24,15 @@ from . import policy
 from .models import Memo, Signature
 
 How = Literal["page", "api", "export_pdf", "export_json", "search"]
+
+#: How each way of reading is named on the read record page (the stored value is a contract).
+HOW_LABELS = {
+    "page": gettext_lazy("memo page"),
+    "api": gettext_lazy("API"),
+    "export_pdf": gettext_lazy("PDF export"),
+    "export_json": gettext_lazy("JSON export"),
+    "search": gettext_lazy("search result"),
+}
 
 
 @transaction.atomic
@@ -76,6 +86,10 @@ class ReadLine:
     how: str
     marking: str
     export: str | None
+
+    @property
+    def how_label(self) -> str:
+        return str(HOW_LABELS.get(self.how, self.how))
 
 
 def read_record(viewer: Person, memo: Memo) -> list[ReadLine]:

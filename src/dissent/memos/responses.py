@@ -302,10 +302,9 @@ def answer_meeting(meeting_id: int, person: Person, *, accept: bool) -> MeetingI
         "meeting_answered",
         {
             **memo_context(meeting.memo),
-            "who": (person.get_full_name() or person.username)
-            if named
-            else _("A signer whose name is protected"),
-            "answer": _("accepted") if accept else _("declined"),
+            # Plain values: the template words them in the recipient's language.
+            "who": (person.get_full_name() or person.username) if named else "",
+            "answer": str(response),
             "starts_at": local_time(meeting.starts_at),
         },
     )

@@ -3,6 +3,7 @@ are fetched only through the policy (policy.get_memo), never from the model mana
 
 from datetime import datetime
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -46,10 +47,14 @@ def _person(request: HttpRequest) -> Person:
     return request.user
 
 
-def _invalid(form: object) -> InvalidInput:
-    errors = getattr(form, "errors", {})
-    text = "; ".join(f"{field}: {' '.join(map(str, errs))}" for field, errs in errors.items())
-    return InvalidInput(_("Please correct the form. %(errors)s") % {"errors": text})
+def _invalid(form: forms.Form) -> InvalidInput:
+    """The form's errors in one line, each after its field's label (in the reader's language)."""
+    parts = []
+    for field, errors in form.errors.items():
+        text = " ".join(map(str, errors))
+        label = form.fields[field].label if field in form.fields else None
+        parts.append(f"{label}: {text}" if label else text)
+    return InvalidInput(_("Please correct the form. %(errors)s") % {"errors": "; ".join(parts)})
 
 
 def _back(memo_id: int) -> HttpResponseRedirect:

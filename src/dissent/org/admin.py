@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from .models import OrgUnit, Person
 
@@ -16,5 +17,5 @@ class PersonAdmin(UserAdmin[Person]):
     list_filter = ["role", "unit", "is_active"]
     fieldsets = (
         *(UserAdmin.fieldsets or ()),
-        ("Organisation", {"fields": ("unit", "supervisor", "role")}),
+        (_("Organisation"), {"fields": ("unit", "supervisor", "role")}),
     )

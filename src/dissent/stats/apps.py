@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class StatsConfig(AppConfig):
     name = "dissent.stats"
-    verbose_name = "Channel statistics"
+    verbose_name = _("Channel statistics")
