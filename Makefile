@@ -11,9 +11,15 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3 $$HOME/.pyenv/versions/
 
 # Debian packages, installed only when missing (docs/exports.md): WeasyPrint's Pango and
 # HarfBuzz and a font for the PDF export, at run time; poppler-utils (pdftotext, pdftoppm)
-# for the tests that read the PDFs back. `sudo` only when not already root.
+# for the tests that read the PDFs back, gettext (xgettext, msgfmt) for the tests of the
+# translation catalogues; Debian's Chromium for the browser tests, which Playwright drives
+# (it never downloads a browser of its own). `sudo` only when not already root.
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-TEST_DEBS := $(RUNTIME_DEBS) poppler-utils
+TEST_DEBS := $(RUNTIME_DEBS) poppler-utils gettext
+BROWSER_DEBS := chromium
+# axe-core from the npm registry, pinned by tests/browser/package-lock.json; npm ci runs again
+# whenever the lock file is newer than this stamp (and starts from an empty node_modules).
+AXE_INSTALLED := tests/browser/node_modules/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 define install-debs
@@ -31,17 +37,20 @@ define install-debs
 	fi
 endef
 
-.PHONY: help demo test test-postgres lint format lock bench clean system-packages system-packages-test
+.PHONY: help demo test test-browser e2e test-postgres lint format lock bench clean system-packages system-packages-test browser-deps
 
 help:
 	@echo "make demo           seed a demo organisation and serve it on http://127.0.0.1:8000"
-	@echo "make test           run the whole test suite (SQLite; PostgreSQL too with TEST_DATABASE_URL)"
+	@echo "make test           run the whole test suite, browser tests included (SQLite)"
+	@echo "make test-browser   only the browser tests (Playwright in Debian's Chromium, axe-core);"
+	@echo "                    screenshots of each step in test-artefacts/screenshots/"
 	@echo "make test-postgres  run the suite against the local PostgreSQL on 127.0.0.1:5432"
 	@echo "make lint           ruff, mypy --strict and makemigrations --check"
 	@echo "make bench          run the benchmarks under bench/"
 	@echo "make lock           recompile requirements/*.lock from requirements/*.in"
 	@echo "make system-packages       the Debian packages the PDF export needs (run by demo)"
-	@echo "make system-packages-test  those, and poppler-utils for the tests (run by test)"
+	@echo "make system-packages-test  those, poppler-utils and gettext for the tests (run by test)"
+	@echo "make browser-deps   Debian's chromium and axe-core (npm ci) for the browser tests (run by test)"
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "No Python 3.12+ found. Install python3.12 (or pyenv install 3.12) and retry."; exit 1; }
@@ -63,13 +72,27 @@ system-packages:
 system-packages-test:
 	$(call install-debs,$(TEST_DEBS))
 
+browser-deps: $(AXE_INSTALLED)
+	$(call install-debs,$(BROWSER_DEBS))
+
+$(AXE_INSTALLED): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: install Node.js 18 or newer with npm (Debian: apt-get install npm)"; exit 1; }
+	cd tests/browser && npm ci --no-audit --no-fund
+	touch $@
+
 demo: $(VENV)/.base-installed system-packages
 	$(BIN)/dissent demo
 
-test: $(VENV)/.dev-installed system-packages-test
+test: $(VENV)/.dev-installed system-packages-test browser-deps
 	$(BIN)/pytest -n auto
 
-test-postgres: $(VENV)/.dev-installed system-packages-test
+test-browser: $(VENV)/.dev-installed system-packages-test browser-deps
+	$(BIN)/pytest -n auto -m browser tests/browser
+	@echo "Screenshots: $${DISSENT_SCREENSHOT_DIR:-test-artefacts/screenshots}/<test>/<language>/"
+
+e2e: test-browser  # the name shared/ARCHITECTURE.md uses
+
+test-postgres: $(VENV)/.dev-installed system-packages-test browser-deps
 	bash .ci/postgres-tests
 
 lint: $(VENV)/.dev-installed
@@ -90,4 +113,4 @@ lock:
 	cd requirements && uv pip compile --python-version 3.12 --generate-hashes dev.in -o dev.lock
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache tests/browser/node_modules test-artefacts
