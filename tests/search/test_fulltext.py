@@ -250,3 +250,42 @@ def test_withdrawing_keeps_the_search_document_for_its_drafters(cast: Cast) -> N
     memo = write(cast.alice, cast.paula, title="Harbour levy", body="Fishermen.", state=MemoState.WITHDRAWN)
     assert Memo.objects.get(pk=memo.pk).state == MemoState.WITHDRAWN
     assert ids(cast.alice, text="fishermen") == {memo.pk}
+
+
+def test_a_custodians_search_follows_each_memos_state_however_it_changes(cast: Cast) -> None:
+    """Custodians see whole states by role; on PostgreSQL their search tests the state kept
+    on the search document by triggers, so a change made without Django's signals (a bulk
+    update) must be followed at once, in both directions."""
+    filed = write(cast.alice, cast.paula, title="Filed levy", body="Harbour levy.")
+    others_draft = write(
+        cast.alice, cast.paula, title="Draft levy", body="Harbour levy.", state=MemoState.DRAFT
+    )
+    own_draft = write(cast.carol, cast.paula, title="Own levy", body="Harbour levy.", state=MemoState.DRAFT)
+    assert ids(cast.carol, text="harbour") == {filed.pk, own_draft.pk}
+
+    Memo.objects.filter(pk=others_draft.pk).update(state=MemoState.FILED)
+    Memo.objects.filter(pk=filed.pk).update(state=MemoState.DRAFT)
+
+    assert ids(cast.carol, text="harbour") == {others_draft.pk, own_draft.pk}
+    assert ids(cast.carol, text="harbour", states=(MemoState.DRAFT,)) == {own_draft.pk}
+    assert queries.search(cast.carol, SearchQuery(text="harbour")).total == 2
+
+
+def test_the_policy_split_in_role_and_relation_is_the_whole_policy(cast: Cast) -> None:
+    from dissent.memos import policy
+
+    for state in (MemoState.DRAFT, MemoState.OPEN, MemoState.FILED, MemoState.WITHDRAWN):
+        write(cast.alice, cast.paula, title=f"{state} one", body="Text.", state=state)
+        write(cast.carol, cast.paula, title=f"{state} two", body="Text.", state=state)
+    for person in (cast.alice, cast.carol, cast.audrey, cast.paula, cast.erin):
+        whole = set(policy.visible_memos(person).values_list("pk", flat=True))
+        by_role = set(Memo.objects.filter(state__in=policy.role_states(person)).values_list("pk", flat=True))
+        related = set(policy.visible_by_relation(person).values_list("pk", flat=True))
+        assert whole == by_role | related, person
+    assert policy.role_states(cast.alice) == []
+    assert set(policy.role_states(cast.carol)) == {
+        MemoState.FILED,
+        MemoState.ACKNOWLEDGED,
+        MemoState.REPLIED,
+        MemoState.CLOSED,
+    }

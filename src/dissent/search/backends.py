@@ -19,13 +19,25 @@ RANK_AT_MOST = 2_000
 
 
 @dataclass(frozen=True)
+class ByRole:
+    """The same memos as a Within, in two parts: every memo in `states` (which the reader's
+    role sees), and the few `related` ones the reader sees through a relation to them."""
+
+    states: tuple[str, ...]
+    related: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Within:
     """The memos a search may match, as an SQL subquery of their ids. `narrow`: the reader
-    sees only memos they stand in some relation to (not whole states by role), so few."""
+    sees only memos they stand in some relation to (not whole states by role), so few.
+    `by_role`, when given, is the same set split by role and relation (PostgreSQL then tests
+    the states on the search documents themselves)."""
 
     sql: str
     params: tuple[Any, ...]
     narrow: bool = False
+    by_role: ByRole | None = None
 
 
 class Backend(Protocol):
@@ -61,7 +73,12 @@ class PostgresBackend:
         # Terms are letters and digits only (search/text.py), so quoting them is enough; the
         # tsquery input function takes them as they are, without parsing or stemming.
         query = " & ".join("(" + " | ".join(f"'{term}'" for term in sorted(group)) + ")" for group in groups)
-        if within.narrow:
+        if within.by_role is not None:
+            # The search document carries its memo's state (migration 0003, kept by triggers),
+            # so the role's states are tested on the rows the index found, with no join.
+            visible = "(d.memo_state = ANY(%s) OR d.memo_id = ANY(%s))"
+            visible_params = [list(within.by_role.states), list(within.by_role.related)]
+        elif within.narrow:
             # Naming the few memos lets the planner start from them, which it cannot tell
             # from the subquery's many OR-ed relations.
             with connection.cursor() as cursor:

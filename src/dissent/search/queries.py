@@ -102,7 +102,9 @@ def search(person: Person, query: SearchQuery) -> Results:
         groups = [group for group in groups if group]
         compiler = memos.order_by().values("pk").query.get_compiler(using=memos.db)
         sql, params = compiler.as_sql()
-        within = backends.Within(sql, tuple(params), narrow=not policy.sees_by_role(person))
+        within = backends.Within(
+            sql, tuple(params), narrow=not policy.sees_by_role(person), by_role=_by_role(person, query)
+        )
         total, ids = backends.backend().match(
             groups, within, query.order, PAGE_SIZE, offset, titles_only=not texts
         )
@@ -122,6 +124,21 @@ def search(person: Person, query: SearchQuery) -> Results:
         if pk in found
     ]
     return Results(total=total, hits=hits, words=words, truncated=truncated, texts=texts)
+
+
+def _by_role(person: Person, query: SearchQuery) -> backends.ByRole | None:
+    """For a reader who sees whole states by role, the memos `filtered()` gives, split into
+    those states and the few memos seen through a relation; None when a filter other than
+    the state applies (then the one subquery is used)."""
+    if not policy.sees_by_role(person):
+        return None
+    if query.marking or query.unit is not None or query.since or query.until or query.policy:
+        return None
+    states = [state for state in policy.role_states(person) if not query.states or state in query.states]
+    related = policy.visible_by_relation(person)
+    if query.states:
+        related = related.filter(state__in=query.states)
+    return backends.ByRole(tuple(states), tuple(related.values_list("pk", flat=True)))
 
 
 def _parts(word: str) -> list[str]:
