@@ -68,7 +68,8 @@ def name_audience(memo: Memo, signer: Person) -> NameAudience:
     the signer's chain of command (policy.can_see_protected_name), each named."""
     above = _supervisors(signer)
     custodians = Person.objects.filter(role=Role.CUSTODIAN, is_active=True).exclude(pk=signer.pk)
-    seeing, not_seeing = [], []
+    seeing: list[str] = []
+    not_seeing: list[str] = []
     for custodian in custodians.order_by("last_name", "first_name", "username"):
         (not_seeing if custodian.pk in above else seeing).append(custodian.display_name)
     return NameAudience(named=who_can_see(memo).count, protected=seeing, not_protected=not_seeing)
