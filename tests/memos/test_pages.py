@@ -258,3 +258,22 @@ def test_the_edit_page_of_a_marked_draft_carries_its_banner(cast: Cast) -> None:
     memo = make_draft(cast.alice, cast.paula, marking="CONFIDENTIAL")
     page = signed_in(cast.alice).get(f"/memos/{memo.pk}/edit/").content.decode()
     assert page.count('class="marking-banner marking-confidential"') == 2
+
+
+def test_the_signing_form_says_who_will_see_the_signers_name(cast: Cast) -> None:
+    from ..factories import make_person
+
+    vera = make_person("vera", Role.CUSTODIAN)
+    cast.dave.supervisor = vera  # bob -> dave -> vera: vera must not see bob's protected name
+    cast.dave.save()
+    memo = make_memo(MemoState.OPEN, drafter=cast.alice, addressee=cast.paula, invitees=[cast.bob])
+
+    html = signed_in(cast.bob).get(f"/memos/{memo.pk}/").content.decode()
+
+    assert "Who will see your name" in html
+    assert "only the custodians Carol Tester, once the memo is filed." in html
+    assert "Not Vera Tester: they are in your chain of command." in html
+    # Once signed, the form and its panel are gone.
+    client = signed_in(cast.bob)
+    assert post(client, f"/memos/{memo.pk}/sign/", {"visibility": "protected"}).status_code == 302
+    assert "Who will see your name" not in client.get(f"/memos/{memo.pk}/").content.decode()

@@ -39,7 +39,7 @@ from .forms import (
 from .models import Memo, MemoState, Reply
 from .notices import default_acknowledgment
 from .policy import Action
-from .visibility import distribution, who_can_see
+from .visibility import distribution, name_audience, who_can_see
 
 
 def _person(request: HttpRequest) -> Person:
@@ -139,6 +139,7 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
         if readable
         else [],
         "sign_form": SignForm(),
+        "name_audience": name_audience(memo, person) if Action.SIGN.value in allowed else None,
         "invite_form": InviteForm(),
         "call_form": CallForm(initial={"unit": memo.call_unit.code if memo.call_unit else ""})
         if Action.OPEN_CALL.value in allowed
