@@ -156,8 +156,6 @@ class Browsing:
             return
         where = message.location.get("url", "")
         seen = f"{message.text} at {where}"
-        if where == f"{self.base_url}/favicon.ico" and "404" in message.text:
-            return  # no favicon yet: Chromium asks for /favicon.ico on its own (reported)
         if any(pattern.search(seen) for pattern in self.allowed_console):
             return
         self.problems.append(f"console error: {seen}")
