@@ -280,8 +280,12 @@ def test_the_policy_split_in_role_and_relation_is_the_whole_policy(cast: Cast) -
     for person in (cast.alice, cast.carol, cast.audrey, cast.paula, cast.erin):
         whole = set(policy.visible_memos(person).values_list("pk", flat=True))
         by_role = set(Memo.objects.filter(state__in=policy.role_states(person)).values_list("pk", flat=True))
-        related = set(policy.visible_by_relation(person).values_list("pk", flat=True))
+        related = set(policy.visible_by_relation(person))
         assert whole == by_role | related, person
+        for states in ([MemoState.DRAFT], [MemoState.OPEN, MemoState.FILED]):
+            some = set(policy.visible_memos(person).filter(state__in=states).values_list("pk", flat=True))
+            in_role = {pk for pk in by_role if Memo.objects.get(pk=pk).state in states}
+            assert some == in_role | set(policy.visible_by_relation(person, states)), (person, states)
     assert policy.role_states(cast.alice) == []
     assert set(policy.role_states(cast.carol)) == {
         MemoState.FILED,
@@ -289,3 +293,28 @@ def test_the_policy_split_in_role_and_relation_is_the_whole_policy(cast: Cast) -
         MemoState.REPLIED,
         MemoState.CLOSED,
     }
+
+
+def test_a_search_considers_the_newest_matches_up_to_a_limit_and_says_there_are_more(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dissent.search import backends
+
+    monkeypatch.setattr(backends, "MATCHES_AT_MOST", 3)
+    monkeypatch.setattr(backends.PostgresBackend, "WINDOW", 1)  # widen the look several times
+    memos = [write(cast.alice, cast.paula, title=f"Levy {n}", body="The harbour levy.") for n in range(5)]
+    write(cast.alice, cast.paula, title="Other", body="Nothing here.")
+    newest_three = {memo.pk for memo in memos[-3:]}
+
+    for order in ("relevance", "newest"):
+        results = queries.search(cast.carol, SearchQuery(text="harbour", order=order))
+        assert (results.total, results.more) == (3, True), order
+        assert {hit.memo.pk for hit in results.hits} == newest_three, order
+    exact = queries.search(cast.carol, SearchQuery(text="harbour levy", states=(MemoState.FILED,)))
+    assert exact.more is True
+    rare = write(cast.alice, cast.paula, title="Rare", body="A lighthouse.")
+    assert (queries.search(cast.carol, SearchQuery(text="lighthouse")).total, rare.pk) == (1, rare.pk)
+    assert queries.search(cast.carol, SearchQuery(text="lighthouse")).more is False
+
+    page = signed_in(cast.carol).get("/search/", {"q": "harbour"}).content.decode()
+    assert "More than 3 memos found; these are the newest 3." in page

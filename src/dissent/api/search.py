@@ -45,7 +45,8 @@ class SearchHitOut(Schema):
 
 
 class SearchOut(Schema):
-    total: int
+    total: int = Field(description="How many memos match, counted up to the newest 2,000.")
+    more: bool = Field(description="True when more memos match than were counted: narrow the query.")
     page: int
     page_size: int
     texts_searched: bool = Field(description="False when only titles and policies were searched (auditors).")
@@ -88,6 +89,7 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> SearchOut:
                 reads.record_read(person, hit.memo, how="search")
     return SearchOut(
         total=results.total,
+        more=results.more,
         page=params.page,
         page_size=queries.PAGE_SIZE,
         texts_searched=results.texts,

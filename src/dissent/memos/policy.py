@@ -9,6 +9,7 @@ existence does not leak. Whoever may see it but not do this gets NotAllowed (403
 may do this, but not in the memo's current state, gets InvalidState (409).
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -327,20 +328,37 @@ def role_states(person: Person) -> list[str]:
     return [state for state, who in VISIBLE_TO.items() if roles & who]
 
 
-def visible_by_relation(person: Person, memos: QuerySet[Memo] | None = None) -> QuerySet[Memo]:
-    """The memos `person` sees through a relation to them, in the states their role does
-    not already show: with role_states(), exactly visible_memos(), in two parts, so that a
-    search can test the states on its own index and look up the (few) related memos."""
-    memos = Memo.objects.all() if memos is None else memos
+def visible_by_relation(person: Person, states: Collection[str] | None = None) -> list[int]:
+    """The ids of the memos `person` sees through a relation to them, in the states their
+    role does not already show (and, given `states`, only in those): with role_states(),
+    exactly visible_memos(), in two parts, so that a search can test the states on its own
+    index and look up the (few) related memos. One query of one SELECT per relation, each
+    starting from the relation's own index (as one OR-ed condition, the database started
+    from the memos in the states and tested each: 30-50 ms at 100,000 memos)."""
     if not person.is_authenticated or not person.is_active:
-        return memos.none()
-    return memos.filter(_relation_condition(person, role_states(person)))
+        return []
+    parts = [
+        Memo.objects.filter(condition).order_by().values_list("pk", flat=True)
+        for condition in _relation_terms(person, role_states(person), states)
+    ]
+    if not parts:
+        return []
+    return sorted(set(parts[0].union(*parts[1:]).order_by()))
 
 
 def _relation_condition(person: Person, by_role: list[str]) -> Q:
-    # The relations are looked up from their own (indexed) tables rather than through the
-    # annotated flags: "id IN (memos this person drafted)" lets the database start from the
-    # person's few rows instead of testing every memo.
+    condition = Q(pk__in=[])
+    for term in _relation_terms(person, by_role):
+        condition |= term
+    return condition
+
+
+def _relation_terms(person: Person, by_role: list[str], only: Collection[str] | None = None) -> list[Q]:
+    """One condition per way of seeing a memo through a relation ("its addressee, and it is
+    filed"; ...), each of which an index answers. The relations are looked up from their own
+    (indexed) tables rather than through the annotated flags: "id IN (memos this person
+    drafted)" lets the database start from the person's few rows instead of testing every
+    memo."""
     tag = identities.signer_tag(person.pk)
     by_standing = {
         Standing.DRAFTER: Q(
@@ -355,15 +373,16 @@ def _relation_condition(person: Person, by_role: list[str]) -> Q:
         Standing.READER: Q(pk__in=Reader.objects.filter(person=person).values("memo")),
         Standing.COLLEAGUE: Q(call_unit__in=sorted(units_above(person))),
     }
-    # One term per way of seeing a memo ("its addressee, and it is filed"; ...), each of
-    # which an index answers, so the database can look them up one by one and merge them
-    # instead of testing every memo against every relation.
-    condition = Q(pk__in=[])
+    terms = []
     for each, related in by_standing.items():
-        states = [state for state, who in VISIBLE_TO.items() if each in who and state not in by_role]
+        states = [
+            state
+            for state, who in VISIBLE_TO.items()
+            if each in who and state not in by_role and (only is None or state in only)
+        ]
         if states:
-            condition |= related & Q(state__in=states)
-    return condition
+            terms.append(related & Q(state__in=states))
+    return terms
 
 
 def can_see(person: Person, memo: Memo) -> bool:

@@ -13,9 +13,27 @@ from typing import Any, Protocol
 
 from django.db import connection, transaction
 
-#: PostgreSQL ranks at most this many matches, the newest ones; a word found in more memos
-#: than this ranks the best of its most recent matches (docs/search.md).
-RANK_AT_MOST = 2_000
+#: A search considers at most this many matches, the newest ones: it counts them exactly up
+#: to here (beyond, it says "more than"), ranks them and pages through them. A word found in
+#: more memos than this costs no more than a rarer one (docs/search.md).
+MATCHES_AT_MOST = 2_000
+
+
+@dataclass(frozen=True)
+class Found:
+    """`total` matches (at most MATCHES_AT_MOST; `more` if there were more), of which `ids`
+    is the asked-for page."""
+
+    total: int
+    more: bool
+    ids: list[int]
+
+
+def _page(candidates: list[int], ranked: list[int] | None, limit: int, offset: int) -> Found:
+    """The page of `ranked` (or, without ranking, of the candidates newest first)."""
+    more = len(candidates) > MATCHES_AT_MOST
+    order = candidates[:MATCHES_AT_MOST] if ranked is None else ranked
+    return Found(min(len(candidates), MATCHES_AT_MOST), more, order[offset : offset + limit])
 
 
 @dataclass(frozen=True)
@@ -49,10 +67,11 @@ class Backend(Protocol):
         limit: int,
         offset: int,
         titles_only: bool = False,
-    ) -> tuple[int, list[int]]:
-        """(number of matches, memo ids of one page) for memos `within` whose index holds,
-        for every group, at least one of its terms; with `titles_only`, in the title and
-        policy fields only (for people who may not read the texts)."""
+    ) -> Found:
+        """The matches among memos `within` whose index holds, for every group, at least one
+        of its terms (with `titles_only`, in the title and policy fields only, for people
+        who may not read the texts): the newest MATCHES_AT_MOST + 1 are found, and the page
+        is cut from them newest first or by rank (order "relevance")."""
         ...
 
 
@@ -61,6 +80,9 @@ _TITLES_ONLY = "AND ts_filter(d.vector, '{a,b}') @@ q "
 
 
 class PostgresBackend:
+    #: The first look is at this many of the newest documents, then eight times as many, ...
+    WINDOW = 8 * MATCHES_AT_MOST
+
     def match(
         self,
         groups: Sequence[frozenset[str]],
@@ -69,42 +91,64 @@ class PostgresBackend:
         limit: int,
         offset: int,
         titles_only: bool = False,
-    ) -> tuple[int, list[int]]:
+    ) -> Found:
         # Terms are letters and digits only (search/text.py), so quoting them is enough; the
         # tsquery input function takes them as they are, without parsing or stemming.
         query = " & ".join("(" + " | ".join(f"'{term}'" for term in sorted(group)) + ")" for group in groups)
-        if within.by_role is not None:
+        visible, visible_params = self._visible(within)
+        newest = (
+            "SELECT d.memo_id FROM search_searchdocument d, CAST(%s AS tsquery) q "  # noqa: S608
+            f"WHERE d.vector @@ q {_TITLES_ONLY if titles_only else ''}AND {visible} "
+            "AND d.memo_id > %s ORDER BY d.memo_id DESC LIMIT %s"
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            # No sequential scan: for a word in most memos the planner prefers one to the GIN
+            # index, not counting that testing a row means decompressing its tsvector ("vena",
+            # in 99% of 100,000 memos: 872 ms that way, 28 ms through the index).
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SELECT coalesce(max(memo_id), 0) FROM search_searchdocument")
+            top = cursor.fetchone()[0]
+            # The newest matches, looking at the newest documents first: a common word has
+            # enough matches among them (the index bitmaps of the word and of the id range
+            # are intersected, so only those rows are read), a rare one needs a wider look.
+            window = self.WINDOW
+            while True:
+                after = top - window if window < top else 0
+                cursor.execute(newest, [query, *visible_params, after, MATCHES_AT_MOST + 1])
+                candidates = [row[0] for row in cursor.fetchall()]
+                if len(candidates) > MATCHES_AT_MOST or after == 0:
+                    break
+                window *= 8
+            if order == "newest" or not candidates:
+                return _page(candidates, None, limit, offset)
+            # Ranking reads each candidate's small title-policy-summary vector.
+            cursor.execute(
+                "SELECT memo_id FROM search_searchdocument WHERE memo_id = ANY(%s) "
+                "ORDER BY ts_rank(rank_vector, CAST(%s AS tsquery)) DESC, memo_id DESC",
+                [candidates[:MATCHES_AT_MOST], query],
+            )
+            ranked = [row[0] for row in cursor.fetchall()]
+        return _page(candidates, ranked, limit, offset)
+
+    @staticmethod
+    def _visible(within: Within) -> tuple[str, list[Any]]:
+        """The SQL condition on `d` (a search document) for the memos `within`."""
+        if within.by_role is not None and within.by_role.states:
             # The search document carries its memo's state (migration 0003, kept by triggers),
             # so the role's states are tested on the rows the index found, with no join.
-            visible = "(d.memo_state = ANY(%s) OR d.memo_id = ANY(%s))"
-            visible_params = [list(within.by_role.states), list(within.by_role.related)]
-        elif within.narrow:
+            condition = "(d.memo_state = ANY(%s) OR d.memo_id = ANY(%s))"
+            return condition, [list(within.by_role.states), list(within.by_role.related)]
+        if within.by_role is not None:
+            # Only related memos: naming them lets the planner start from them.
+            return "d.memo_id = ANY(%s)", [list(within.by_role.related)]
+        if within.narrow:
             # Naming the few memos lets the planner start from them, which it cannot tell
             # from the subquery's many OR-ed relations.
             with connection.cursor() as cursor:
                 cursor.execute(within.sql, within.params)
                 ids = [row[0] for row in cursor.fetchall()]
-            visible, visible_params = "d.memo_id = ANY(%s)", [ids]
-        else:
-            visible, visible_params = f"d.memo_id IN ({within.sql})", list(within.params)
-        matched = (
-            "WITH matched AS MATERIALIZED (SELECT d.memo_id FROM search_searchdocument d, "  # noqa: S608
-            f"CAST(%s AS tsquery) q WHERE d.vector @@ q {_TITLES_ONLY if titles_only else ''}AND {visible}) "
-        )
-        if order == "newest":
-            newest = "SELECT memo_id, count(*) OVER () FROM matched ORDER BY memo_id DESC LIMIT %s OFFSET %s"
-            sql = matched + newest
-            return _run(sql, [query, *visible_params, limit, offset], no_seqscan=True)
-        # Ranking reads each candidate's small title-policy-summary vector; only the newest
-        # RANK_AT_MOST matches are ranked, so a very common word costs no more than a rarer one.
-        ranked = (
-            "SELECT c.memo_id, (SELECT count(*) FROM matched) FROM "
-            "(SELECT memo_id FROM matched ORDER BY memo_id DESC LIMIT %s) c "
-            "JOIN search_searchdocument d ON d.memo_id = c.memo_id "
-            "ORDER BY ts_rank(d.rank_vector, CAST(%s AS tsquery)) DESC, c.memo_id DESC LIMIT %s OFFSET %s"
-        )
-        sql = matched + ranked
-        return _run(sql, [query, *visible_params, RANK_AT_MOST, query, limit, offset], no_seqscan=True)
+            return "d.memo_id = ANY(%s)", [ids]
+        return f"d.memo_id IN ({within.sql})", list(within.params)
 
 
 class SqliteBackend:
@@ -116,37 +160,27 @@ class SqliteBackend:
         limit: int,
         offset: int,
         titles_only: bool = False,
-    ) -> tuple[int, list[int]]:
+    ) -> Found:
         query = " AND ".join(
             "(" + " OR ".join(f'"{term}"' for term in sorted(group)) + ")" for group in groups
         )
         if titles_only:
             query = "{title_terms policy_terms} : (" + query + ")"
-        ranking = "memo_id DESC" if order == "newest" else "rank, memo_id DESC"
+        # FTS5 walks the matches newest first and stops at the limit; bm25 is computed only
+        # for the rows it walked. "+rowid": test membership per match instead of letting
+        # FTS5 look up every visible memo (10x slower when the reader may see many memos).
         sql = (
-            "SELECT memo_id, count(*) OVER () FROM ("  # noqa: S608 - placeholders only
-            "SELECT rowid AS memo_id, bm25(search_fts, 10.0, 5.0, 3.0, 1.0) AS rank FROM search_fts "
-            # "+rowid": test membership per match instead of letting FTS5 look up every
-            # visible memo (which is 10x slower when the reader may see many memos).
-            f"WHERE search_fts MATCH %s AND +rowid IN ({within.sql})) matched "
-            f"ORDER BY {ranking} LIMIT %s OFFSET %s"
+            "SELECT rowid, bm25(search_fts, 10.0, 5.0, 3.0, 1.0) FROM search_fts "  # noqa: S608
+            f"WHERE search_fts MATCH %s AND +rowid IN ({within.sql}) ORDER BY rowid DESC LIMIT %s"
         )
-        return _run(sql, [query, *within.params, limit, offset])
-
-
-def _run(sql: str, params: list[Any], *, no_seqscan: bool = False) -> tuple[int, list[int]]:
-    """With `no_seqscan` (PostgreSQL), the statement may not read a whole table row by row.
-    For a word in most memos the planner prefers that to the GIN index, not counting that
-    testing a row means decompressing its tsvector: "vena" in 99% of 100,000 memos took
-    872 ms that way and 28 ms through the index (docs/performance.md)."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        if no_seqscan:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not rows:
-        return 0, []
-    return int(rows[0][1]), [int(memo_id) for memo_id, _ in rows]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [query, *within.params, MATCHES_AT_MOST + 1])
+            rows = cursor.fetchall()
+        candidates = [memo_id for memo_id, _ in rows]
+        if order == "newest":
+            return _page(candidates, None, limit, offset)
+        ranked = sorted(rows[:MATCHES_AT_MOST], key=lambda row: (row[1], -row[0]))
+        return _page(candidates, [memo_id for memo_id, _ in ranked], limit, offset)
 
 
 def backend() -> Backend:

@@ -45,6 +45,9 @@ class Hit:
 @dataclass
 class Results:
     total: int = 0
+    #: More memos match than the search considers (backends.MATCHES_AT_MOST): `total` is
+    #: that many, the newest; a narrower query finds the rest.
+    more: bool = False
     hits: list[Hit] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
     truncated: bool = False
@@ -105,11 +108,12 @@ def search(person: Person, query: SearchQuery) -> Results:
         within = backends.Within(
             sql, tuple(params), narrow=not policy.sees_by_role(person), by_role=_by_role(person, query)
         )
-        total, ids = backends.backend().match(
+        found_ids = backends.backend().match(
             groups, within, query.order, PAGE_SIZE, offset, titles_only=not texts
         )
+        total, more, ids = found_ids.total, found_ids.more, found_ids.ids
     else:
-        total = memos.count()
+        total, more = memos.count(), False
         ids = list(memos.order_by("-pk").values_list("pk", flat=True)[offset : offset + PAGE_SIZE])
     found = with_signature_count(Memo.objects.filter(pk__in=ids).select_related("marking")).in_bulk()
     hits = [
@@ -123,22 +127,18 @@ def search(person: Person, query: SearchQuery) -> Results:
         for pk in ids
         if pk in found
     ]
-    return Results(total=total, hits=hits, words=words, truncated=truncated, texts=texts)
+    return Results(total=total, more=more, hits=hits, words=words, truncated=truncated, texts=texts)
 
 
 def _by_role(person: Person, query: SearchQuery) -> backends.ByRole | None:
-    """For a reader who sees whole states by role, the memos `filtered()` gives, split into
-    those states and the few memos seen through a relation; None when a filter other than
-    the state applies (then the one subquery is used)."""
-    if not policy.sees_by_role(person):
-        return None
+    """The memos `filtered()` gives, split into the states the reader's role sees whole and
+    the few memos seen through a relation; None when a filter other than the state applies
+    (then the one subquery is used)."""
     if query.marking or query.unit is not None or query.since or query.until or query.policy:
         return None
     states = [state for state in policy.role_states(person) if not query.states or state in query.states]
-    related = policy.visible_by_relation(person)
-    if query.states:
-        related = related.filter(state__in=query.states)
-    return backends.ByRole(tuple(states), tuple(related.values_list("pk", flat=True)))
+    related = policy.visible_by_relation(person, query.states or None)
+    return backends.ByRole(tuple(states), tuple(related))
 
 
 def _parts(word: str) -> list[str]:
