@@ -7,6 +7,7 @@ first" orders identically everywhere."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -102,23 +103,33 @@ class PostgresBackend:
             "AND d.memo_id > %s ORDER BY d.memo_id DESC LIMIT %s"
         )
         with transaction.atomic(), connection.cursor() as cursor:
-            # No sequential scan: for a word in most memos the planner prefers one to the GIN
-            # index, not counting that testing a row means decompressing its tsvector ("vena",
-            # in 99% of 100,000 memos: 872 ms that way, 28 ms through the index).
-            cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute("SELECT coalesce(max(memo_id), 0) FROM search_searchdocument")
             top = cursor.fetchone()[0]
-            # The newest matches, looking at the newest documents first: a common word has
-            # enough matches among them (the index bitmaps of the word and of the id range
-            # are intersected, so only those rows are read), a rare one needs a wider look.
-            window = self.WINDOW
-            while True:
-                after = top - window if window < top else 0
-                cursor.execute(newest, [query, *visible_params, after, MATCHES_AT_MOST + 1])
+            # The planner does not count that testing a row for a word means decompressing
+            # its tsvector, so it is told which index to use (figures: docs/performance.md).
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            if within.by_role is not None and within.by_role.states and self._common(cursor, query, top):
+                # A word in a fifth of the memos or more, for a reader who sees whole states:
+                # walk the ids from the newest, testing each; ~2,000 / frequency rows are
+                # read ("vena", in 99% of 100,000 memos: ~10 ms; through the GIN index, every
+                # match's row is read to find the newest: ~45 ms).
+                cursor.execute("SET LOCAL enable_bitmapscan = off")
+                cursor.execute(newest, [query, *visible_params, 0, MATCHES_AT_MOST + 1])
                 candidates = [row[0] for row in cursor.fetchall()]
-                if len(candidates) > MATCHES_AT_MOST or after == 0:
-                    break
-                window *= 8
+            else:
+                # Rarer words: index bitmaps only (walking the ids backwards, "pada", in 5%,
+                # took 167 ms). Looking at the newest documents first, a fairly common word
+                # has enough matches among them (the bitmaps of the word and of the id range
+                # are intersected, so only those rows are read); a rare one needs a wider look.
+                cursor.execute("SET LOCAL enable_indexscan = off")
+                window = self.WINDOW
+                while True:
+                    after = top - window if window < top else 0
+                    cursor.execute(newest, [query, *visible_params, after, MATCHES_AT_MOST + 1])
+                    candidates = [row[0] for row in cursor.fetchall()]
+                    if len(candidates) > MATCHES_AT_MOST or after == 0:
+                        break
+                    window *= 8
             if order == "newest" or not candidates:
                 return _page(candidates, None, limit, offset)
             # Ranking reads each candidate's small title-policy-summary vector.
@@ -129,6 +140,20 @@ class PostgresBackend:
             )
             ranked = [row[0] for row in cursor.fetchall()]
         return _page(candidates, ranked, limit, offset)
+
+    @staticmethod
+    def _common(cursor: Any, query: str, documents: int) -> bool:
+        """Whether the planner expects the query to match a fifth of the documents or more
+        (from its statistics of the tsvector's lexemes: EXPLAIN, no execution)."""
+        if documents == 0:
+            return False
+        cursor.execute(
+            "EXPLAIN (FORMAT JSON) SELECT 1 FROM search_searchdocument WHERE vector @@ CAST(%s AS tsquery)",
+            [query],
+        )
+        plan = cursor.fetchone()[0]
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        return bool(plan[0]["Plan"]["Plan Rows"] >= documents / 5)
 
     @staticmethod
     def _visible(within: Within) -> tuple[str, list[Any]]:
