@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, include, path
-from django.views.i18n import set_language
 
 from dissent.api.api import api
 from dissent.log import views as log_views
@@ -25,7 +24,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/preferences/", web_views.preferences, name="preferences"),
     # The language switcher is on the sign-in page too: choosing a language needs no sign-in.
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", web_views.set_language, name="set_language"),
     path("memos/", include("dissent.memos.urls")),
     path("memos/<int:memo_id>/export/", include("dissent.exports.urls")),
     path("search/", include("dissent.search.urls")),

@@ -53,7 +53,7 @@ def send_notice(person: Person, notice: str, context: dict[str, Any]) -> None:
 
 def render(person: Person, notice: str, context: dict[str, Any]) -> EmailMessage:
     """The message for one recipient: the template's first line is the subject."""
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(person.language or settings.LANGUAGE_CODE):
         text = render_to_string(
             f"notify/{notice}.txt",
             {

@@ -2,6 +2,7 @@
 
 from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -10,6 +11,19 @@ from dissent.events.models import EventKind
 from dissent.events.recording import record_event
 
 from .models import Person
+
+
+@transaction.atomic
+def set_language(person: Person, code: str) -> Person:
+    """The language of `person`'s pages and e-mails; blank returns to the channel's."""
+    code = (code or "").strip()
+    if code and code not in dict(settings.LANGUAGES):
+        raise InvalidInput(_("Unknown language %(code)s; choose one from the list.") % {"code": code[:16]})
+    if person.language != code:
+        person.language = code
+        person.save(update_fields=["language"])
+        record_event(person, EventKind.PERSON_LANGUAGE_SET, person, {"person": person.pk, "language": code})
+    return person
 
 
 @transaction.atomic

@@ -60,6 +60,9 @@ class Person(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
     #: The IANA time zone pages show times in for this person; blank: the channel's own.
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    #: The language of this person's pages (where their browser has not chosen one) and of
+    #: every e-mail they get; blank: the channel's (settings.LANGUAGE_CODE).
+    language = models.CharField(_("language"), max_length=8, blank=True)
 
     class Meta:
         ordering = ["username"]

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dissent.errors import DissentError
 
@@ -23,6 +23,22 @@ class DomainErrorMiddleware:
         if not isinstance(exception, DissentError):
             return None
         return render(request, "web/error.html", {"message": exception.message}, status=exception.status)
+
+
+class ViewerLanguageMiddleware:
+    """Pages in the signed-in person's language when this browser has not chosen one (with
+    the switcher, which sets a cookie); LocaleMiddleware, before it, chose from the cookie or
+    else from what the browser asks for."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        code = getattr(request.user, "language", "")
+        if code and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            translation.activate(code)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
 
 
 class ViewerTimeZoneMiddleware:

@@ -3,10 +3,13 @@ from zoneinfo import available_timezones
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.i18n import set_language as django_set_language
 
 from dissent.errors import InvalidInput
 from dissent.markings.models import highest_marking
@@ -31,6 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language of pages and e-mails"), required=False)
     time_zone = forms.ChoiceField(label=_("Show times in"), required=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -38,17 +42,56 @@ class PreferencesForm(forms.Form):
         channel = _("The channel's time zone (%(tz)s)") % {"tz": settings.CHANNEL_TIME_ZONE}
         zones = [(name, name) for name in sorted(available_timezones())]
         self.fields["time_zone"].choices = [("", channel), *zones]  # type: ignore[attr-defined]
+        default = _("The channel's language (%(name)s)") % {
+            "name": translation.get_language_info(settings.LANGUAGE_CODE)["name_local"]
+        }
+        info = translation.get_language_info
+        languages = [(code, info(code)["name_local"]) for code, __ in settings.LANGUAGES]
+        self.fields["language"].choices = [("", default), *languages]  # type: ignore[attr-defined]
 
 
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     person = request.user
     assert isinstance(person, Person)
-    form = PreferencesForm(request.POST or None, initial={"time_zone": person.time_zone})
+    form = PreferencesForm(
+        request.POST or None, initial={"time_zone": person.time_zone, "language": person.language}
+    )
     if request.method == "POST":
         if not form.is_valid():
-            raise InvalidInput(str(_("Choose a time zone from the list.")))
+            raise InvalidInput(str(_("Choose a language and a time zone from the lists.")))
         org_actions.set_time_zone(person, form.cleaned_data["time_zone"])
-        messages.success(request, _("Your preferences are saved."))
-        return redirect("preferences")
+        org_actions.set_language(person, form.cleaned_data["language"])
+        language = person.language or settings.LANGUAGE_CODE
+        with translation.override(language):  # said in the language just chosen
+            messages.success(request, str(_("Your preferences are saved.")))
+        response = redirect("preferences")
+        _remember_language(response, language)
+        return response
     return render(request, "web/preferences.html", {"form": form})
+
+
+@login_not_required
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The header's language switcher (Django's view), which for a signed-in person also
+    becomes their language for e-mails and for browsers that have not chosen one."""
+    response = django_set_language(request)
+    code = request.POST.get("language", "")
+    person = request.user
+    if isinstance(person, Person) and person.is_authenticated and code in dict(settings.LANGUAGES):
+        org_actions.set_language(person, code)
+    return response
+
+
+def _remember_language(response: HttpResponse, code: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
