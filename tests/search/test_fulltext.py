@@ -303,6 +303,7 @@ def test_a_search_considers_the_newest_matches_up_to_a_limit_and_says_there_are_
 
     monkeypatch.setattr(backends, "MATCHES_AT_MOST", 3)
     monkeypatch.setattr(backends.PostgresBackend, "WINDOW", 1)  # widen the look several times
+    monkeypatch.setattr(backends.PostgresBackend, "WALK_COST", 0.1)  # so that a few memos are "most"
     memos = [write(cast.alice, cast.paula, title=f"Levy {n}", body="The harbour levy.") for n in range(5)]
     write(cast.alice, cast.paula, title="Other", body="Nothing here.")
     newest_three = {memo.pk for memo in memos[-3:]}
