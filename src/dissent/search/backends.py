@@ -8,8 +8,9 @@ first" orders identically everywhere."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 
 from django.db import connection, transaction
@@ -46,17 +47,34 @@ class ByRole:
     related: tuple[int, ...]
 
 
-@dataclass(frozen=True)
 class Within:
-    """The memos a search may match, as an SQL subquery of their ids. `narrow`: the reader
-    sees only memos they stand in some relation to (not whole states by role), so few.
-    `by_role`, when given, is the same set split by role and relation (PostgreSQL then tests
-    the states on the search documents themselves)."""
+    """The memos a search may match, as an SQL subquery of their ids (`sql`, `params`, made
+    by `subquery()` when first asked for: the ORM's work is skipped where it is not used).
+    `narrow`: the reader sees only memos they stand in some relation to (not whole states by
+    role), so few. `by_role`, when given, is the same set split by role and relation
+    (PostgreSQL then tests the states on the search documents themselves)."""
 
-    sql: str
-    params: tuple[Any, ...]
-    narrow: bool = False
-    by_role: ByRole | None = None
+    def __init__(
+        self,
+        subquery: Callable[[], tuple[str, tuple[Any, ...]]],
+        *,
+        narrow: bool = False,
+        by_role: ByRole | None = None,
+    ) -> None:
+        self._subquery = subquery
+        self.narrow, self.by_role = narrow, by_role
+
+    @cached_property
+    def _compiled(self) -> tuple[str, tuple[Any, ...]]:
+        return self._subquery()
+
+    @property
+    def sql(self) -> str:
+        return self._compiled[0]
+
+    @property
+    def params(self) -> tuple[Any, ...]:
+        return self._compiled[1]
 
 
 class Backend(Protocol):

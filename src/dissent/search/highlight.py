@@ -5,6 +5,8 @@ same highlights, and so that a word is marked whichever language's stem made it 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -15,6 +17,11 @@ SNIPPET_WORDS = 36
 
 
 def _matcher(words: list[str]) -> frozenset[str]:
+    return _forms_of(tuple(words))
+
+
+@lru_cache(maxsize=256)
+def _forms_of(words: tuple[str, ...]) -> frozenset[str]:
     forms: set[str] = set()
     for word in words:
         for part in word.replace("-", " ").replace("'", " ").split():
@@ -22,8 +29,12 @@ def _matcher(words: list[str]) -> frozenset[str]:
     return frozenset(forms)
 
 
-def _hits(spans: list[tuple[int, int, str]], forms: frozenset[str]) -> list[bool]:
-    known: dict[str, bool] = {}  # a memo repeats its words: decide each once
+def _hits(
+    spans: list[tuple[int, int, str]], forms: frozenset[str], known: dict[str, bool] | None = None
+) -> list[bool]:
+    """Whether each word matches. `known`, shared by the caller across texts for the same
+    query (memos repeat their words, and each other's), remembers what was decided."""
+    known = {} if known is None else known
     result = []
     for _, _, word in spans:
         hit = known.get(word)
@@ -47,21 +58,21 @@ def _render(value: str, spans: list[tuple[int, int, str]], hits: list[bool], sta
     return "".join(out)
 
 
-def marked(value: str, words: list[str]) -> SafeString:
+def marked(value: str, words: list[str], known: dict[str, bool] | None = None) -> SafeString:
     """`value`, escaped, with every word that matches the query marked."""
     spans = list(text.word_spans(value))
-    hits = _hits(spans, _matcher(words)) if words else [False] * len(spans)
+    hits = _hits(spans, _matcher(words), known) if words else [False] * len(spans)
     return mark_safe(_render(value, spans, hits, 0, len(value)))  # noqa: S308 - escaped piece by piece
 
 
-def snippet(value: str, words: list[str]) -> SafeString:
+def snippet(value: str, words: list[str], known: dict[str, bool] | None = None) -> SafeString:
     """The stretch of `value` with the most matching words, about SNIPPET_WORDS long, escaped
     and marked; ellipses where it was cut."""
     value = " ".join(value.split())
     spans = list(text.word_spans(value))
     if not spans:
         return mark_safe("")
-    hits = _hits(spans, _matcher(words)) if words else [False] * len(spans)
+    hits = _hits(spans, _matcher(words), known) if words else [False] * len(spans)
     best, best_count, window = 0, -1, min(SNIPPET_WORDS, len(spans))
     count = sum(hits[:window])
     for first in range(len(spans) - window + 1):

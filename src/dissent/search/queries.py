@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -96,31 +97,36 @@ def search(person: Person, query: SearchQuery) -> Results:
     truncated = len(words) > MAX_QUERY_WORDS
     words = words[:MAX_QUERY_WORDS]
     texts = not person.has_role(Role.AUDITOR)
-    memos = filtered(person, query)
     offset = (max(query.page, 1) - 1) * PAGE_SIZE
     if words:
         groups = [
             frozenset(form for part in _parts(word) for form in text.query_forms(part)) for word in words
         ]
         groups = [group for group in groups if group]
-        compiler = memos.order_by().values("pk").query.get_compiler(using=memos.db)
-        sql, params = compiler.as_sql()
+
+        def subquery() -> tuple[str, tuple[Any, ...]]:
+            memos = filtered(person, query).order_by().values("pk")
+            sql, params = memos.query.get_compiler(using=memos.db).as_sql()
+            return sql, tuple(params)
+
         within = backends.Within(
-            sql, tuple(params), narrow=not policy.sees_by_role(person), by_role=_by_role(person, query)
+            subquery, narrow=not policy.sees_by_role(person), by_role=_by_role(person, query)
         )
         found_ids = backends.backend().match(
             groups, within, query.order, PAGE_SIZE, offset, titles_only=not texts
         )
         total, more, ids = found_ids.total, found_ids.more, found_ids.ids
     else:
+        memos = filtered(person, query)
         total, more = memos.count(), False
         ids = list(memos.order_by("-pk").values_list("pk", flat=True)[offset : offset + PAGE_SIZE])
     found = with_signature_count(Memo.objects.filter(pk__in=ids).select_related("marking")).in_bulk()
+    known: dict[str, bool] = {}  # each word's match decided once for the whole page
     hits = [
         Hit(
             memo=found[pk],
-            title=highlight.marked(found[pk].shown_title, words),
-            snippet=highlight.snippet(f"{found[pk].summary}\n\n{found[pk].body}", words)
+            title=highlight.marked(found[pk].shown_title, words, known),
+            snippet=highlight.snippet(f"{found[pk].summary}\n\n{found[pk].body}", words, known)
             if texts
             else mark_safe(""),
         )

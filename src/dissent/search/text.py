@@ -65,7 +65,12 @@ def words(text: str) -> Iterator[str]:
 
 def word_spans(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, folded word) for each word of the original `text`, for highlighting."""
-    # NFKC may change lengths; match on the original and fold each word on its own.
+    # NFKC may change lengths; match on the original and fold each word on its own (ASCII
+    # text, most of it, folds by lower-casing alone).
+    if text.isascii():
+        for match in _WORD.finditer(text):
+            yield match.start(), match.end(), match.group().lower()
+        return
     for match in _WORD.finditer(text):
         yield match.start(), match.end(), fold(match.group()).replace("\u2019", "'")
 
