@@ -310,8 +310,9 @@ def test_a_search_considers_the_newest_matches_up_to_a_limit_and_says_there_are_
     if connection.vendor == "postgresql":  # statistics, so that "harbour" counts as a common word
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE search_searchdocument")
-            assert backends.PostgresBackend._common(cursor, "'harbour'", 6)
-            assert not backends.PostgresBackend._common(cursor, "'lighthouse'", 6)
+            # the walk down the ids is taken for "harbour" (25 >= 0.1 * 4 * 6), not "lighthouse"
+            assert backends.PostgresBackend._expected_matches(cursor, "'harbour'") >= 4
+            assert backends.PostgresBackend._expected_matches(cursor, "'lighthouse'") <= 1
 
     for order in ("relevance", "newest"):
         results = queries.search(cast.carol, SearchQuery(text="harbour", order=order))

@@ -102,7 +102,7 @@ class PostgresBackend:
     #: The first look is at this many of the newest documents, then eight times as many, ...
     WINDOW = 8 * MATCHES_AT_MOST
     #: How many times as costly testing a row for the query is as reading a row the GIN
-    #: index found (see _common).
+    #: index found (see match).
     WALK_COST = 16
 
     def match(
@@ -129,21 +129,28 @@ class PostgresBackend:
             # The planner does not count that testing a row for a word means decompressing
             # its tsvector, so it is told which index to use (figures: docs/performance.md).
             cursor.execute("SET LOCAL enable_seqscan = off")
-            if within.by_role is not None and within.by_role.states and self._common(cursor, query, top):
+            expected = self._expected_matches(cursor, query) if top else 0.0
+            walk = expected * expected >= self.WALK_COST * (MATCHES_AT_MOST + 1) * top
+            if within.by_role is not None and within.by_role.states and walk:
                 # A word in most memos, for a reader who sees whole states: walk the ids from
                 # the newest, testing each; ~2,000 / frequency rows are read ("vena", in 99% of
                 # 100,000 memos: ~10 ms; through the GIN index, every match's row is read to
-                # find the newest: ~45 ms).
+                # find the newest: ~45 ms). Cheaper when matches**2 >= WALK_COST * 2,001 *
+                # documents: the walk tests ~2,001 * documents / matches rows, each ~WALK_COST
+                # times as costly as a row the index found (the test decompresses the row's
+                # tsvector: ~4 µs against ~0.25 µs at 100,000 memos): above ~57% there.
                 cursor.execute("SET LOCAL enable_bitmapscan = off")
                 cursor.execute(newest, [query, *visible_params, 0, MATCHES_AT_MOST + 1])
                 candidates = [row[0] for row in cursor.fetchall()]
             else:
                 # Rarer words: index bitmaps only (walking the ids backwards, "pada", in 5%,
-                # took 167 ms). Looking at the newest documents first, a fairly common word
-                # has enough matches among them (the bitmaps of the word and of the id range
-                # are intersected, so only those rows are read); a rare one needs a wider look.
+                # took 167 ms). Looking only at the newest documents, the bitmaps of the word
+                # and of the id range are intersected, so only those rows are read: the range
+                # is made to hold half as many matches again as needed, by the planner's
+                # estimate, and widens eightfold while it holds too few.
                 cursor.execute("SET LOCAL enable_indexscan = off")
-                window = self.WINDOW
+                needed = 1.5 * (MATCHES_AT_MOST + 1) * top / max(expected, 1.0)
+                window = max(self.WINDOW, int(needed))
                 while True:
                     after = top - window if window < top else 0
                     cursor.execute(newest, [query, *visible_params, after, MATCHES_AT_MOST + 1])
@@ -163,24 +170,16 @@ class PostgresBackend:
         return _page(candidates, ranked, limit, offset)
 
     @staticmethod
-    def _common(cursor: Any, query: str, documents: int) -> bool:
-        """Whether walking the ids from the newest is expected to be cheaper than reading
-        every match through the GIN index. The walk tests ~MATCHES_AT_MOST * documents /
-        matches rows, each ~WALK_COST times as costly as reading a row the index found (the test
-        decompresses the row's tsvector: ~4 µs against ~0.25 µs, measured at 100,000 memos);
-        so it wins when matches**2 >= 16 * MATCHES_AT_MOST * documents: above ~57% of the
-        documents at 100,000. The number of matches is the planner's estimate, from its
-        statistics of the tsvector's lexemes (EXPLAIN, no execution)."""
-        if documents == 0:
-            return False
+    def _expected_matches(cursor: Any, query: str) -> float:
+        """How many documents the planner expects the query to match, from its statistics
+        of the tsvector's lexemes (EXPLAIN, no execution)."""
         cursor.execute(
             "EXPLAIN (FORMAT JSON) SELECT 1 FROM search_searchdocument WHERE vector @@ CAST(%s AS tsquery)",
             [query],
         )
         plan = cursor.fetchone()[0]
         plan = json.loads(plan) if isinstance(plan, str) else plan
-        matches = float(plan[0]["Plan"]["Plan Rows"])
-        return matches * matches >= PostgresBackend.WALK_COST * (MATCHES_AT_MOST + 1) * documents
+        return float(plan[0]["Plan"]["Plan Rows"])
 
     @staticmethod
     def _visible(within: Within) -> tuple[str, list[Any]]:
