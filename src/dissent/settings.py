@@ -4,6 +4,7 @@ on a SQLite file under ./var/."""
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "axes",
     "dissent",
     "dissent.org",
     "dissent.events",
@@ -88,8 +90,12 @@ MIDDLEWARE = [
     "dissent.web.middleware.ViewerLanguageMiddleware",
     "dissent.web.middleware.ViewerTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before any view runs (LoginRequiredMiddleware decides in process_view, after this).
+    "dissent.web.middleware.IdleSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dissent.web.middleware.DomainErrorMiddleware",
+    # Last, so that it sees the sign-in view's answer and replaces it with the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dissent.urls"
@@ -132,12 +138,44 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.Person"
 # Django's own database sessions and ModelBackend, with the look-ups every request makes
-# in plain SQL (dissent/rows.py: ~1 ms less CPU per request).
-AUTHENTICATION_BACKENDS = ["dissent.org.backends.PersonBackend"]
+# in plain SQL (dissent/rows.py: ~1 ms less CPU per request). django-axes' backend comes
+# first: it refuses any sign-in while the account or the address is locked out.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "dissent.org.backends.PersonBackend"]
 SESSION_ENGINE = "dissent.sessions"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Argon2id for every new or changed password; PBKDF2 hashes made before still verify and
+# are re-hashed with Argon2 at the person's next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+
+# Throttling failed sign-ins (django-axes, docs/security.md): SIGNIN_FAILURE_LIMIT failures
+# for one account from one address, or SIGNIN_ADDRESS_FAILURE_LIMIT from one address for any
+# accounts, lock sign-in out for SIGNIN_COOLOFF_MINUTES after the last failure. The address
+# is REMOTE_ADDR unless CLIENT_IP_HEADER names the header a trusted reverse proxy sets.
+SIGNIN_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 5)
+SIGNIN_ADDRESS_FAILURE_LIMIT = env_int("SIGNIN_ADDRESS_FAILURE_LIMIT", 50)
+SIGNIN_COOLOFF_MINUTES = env_int("SIGNIN_COOLOFF_MINUTES", 15)
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", "").strip()
+AXES_HANDLER = "dissent.org.throttle.SignInThrottle"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = SIGNIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=SIGNIN_COOLOFF_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+# A refused attempt during a lock-out does not push its end further: the page can say when.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "dissent.web.client.client_ip"
+AXES_LOCKOUT_CALLABLE = "dissent.web.views.signin_locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Failed attempts are kept for the cool-off; successful sign-ins are not recorded at all (who
+# signs in to a dissent channel, when and from where, is not ours to keep).
+AXES_DISABLE_ACCESS_LOG = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -165,7 +203,24 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A sign-in lasts SESSION_COOKIE_AGE at most (fixed at sign-in, not extended by use) and
+# ends after SESSION_IDLE_TIMEOUT seconds without a request (web/middleware.py).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+CSRF_COOKIE_SAMESITE = "Lax"
+# API clients read the CSRF cookie to send X-CSRFToken, so it is not HttpOnly (Django's
+# documentation: doing so would add no protection).
+CSRF_COOKIE_HTTPONLY = False
+# HTTPS in production (docs/deployment.md): HSTS, the redirect to HTTPS, and the header a
+# TLS-terminating proxy sets to say the request came over HTTPS ("X-Forwarded-Proto").
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+_proxy_ssl_header = env("SECURE_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -34,6 +34,7 @@ class EventKind(models.TextChoices):
     DEADLINE_ESCALATED = "deadline.escalated", _("Overdue deadline escalated")
     PERSON_TIME_ZONE_SET = "person.time_zone_set", _("Time zone chosen")
     PERSON_LANGUAGE_SET = "person.language_set", _("Language chosen")
+    PERSON_SIGNED_OUT_EVERYWHERE = "person.signed_out_everywhere", _("Signed out everywhere")
     MEMO_READ = "memo.read", _("Memo read or exported")
     MEMO_READER_ADDED = "memo.reader_added", _("Reader added to the distribution")
     MEMO_CAVEATS_SET = "memo.caveats_set", _("Caveats set")

@@ -4,6 +4,7 @@ from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from dissent.errors import InvalidInput
@@ -35,4 +36,19 @@ def set_time_zone(person: Person, name: str) -> Person:
     person.time_zone = name
     person.save(update_fields=["time_zone"])
     record_event(person, EventKind.PERSON_TIME_ZONE_SET, person, {"person": person.pk, "time_zone": name})
+    return person
+
+
+@transaction.atomic
+def sign_out_everywhere(person: Person) -> Person:
+    """End every session of `person`, in every browser and API client: each is checked on its
+    next request against a hash that includes the raised session generation."""
+    Person.objects.filter(pk=person.pk).update(session_generation=F("session_generation") + 1)
+    person.refresh_from_db(fields=["session_generation"])
+    record_event(
+        person,
+        EventKind.PERSON_SIGNED_OUT_EVERYWHERE,
+        person,
+        {"person": person.pk, "session_generation": person.session_generation},
+    )
     return person

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import connection, models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -63,6 +64,9 @@ class Person(AbstractUser):
     #: The language of this person's pages (where their browser has not chosen one) and of
     #: every e-mail they get; blank: the channel's (settings.LANGUAGE_CODE).
     language = models.CharField(_("language"), max_length=8, blank=True)
+    #: Raised by "sign out everywhere" (org/actions.py): it is part of the hash every session
+    #: is checked against on each request, so all sessions made before are ended.
+    session_generation = models.PositiveIntegerField(_("session generation"), default=0)
 
     class Meta:
         ordering = ["username"]
@@ -71,6 +75,18 @@ class Person(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's HMAC of the password hash, with the session generation in it once that
+        has been raised (generation 0 gives Django's own hash, so existing sessions stay)."""
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc,no-any-return]
+        return salted_hmac(
+            "dissent.org.models.Person.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def display_name(self) -> str:

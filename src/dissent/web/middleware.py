@@ -1,13 +1,20 @@
-"""Page middleware: the viewer's time zone, and domain errors turned into a message and
-its status."""
+"""Page middleware: idle sessions ended, the viewer's language and time zone, and domain
+errors turned into a message and its status."""
 
+import time
 from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.contrib import auth, messages
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from dissent.errors import DissentError
 
@@ -57,3 +64,46 @@ class ViewerTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+#: The session key holding when the signed-in person was last seen (Unix seconds).
+LAST_SEEN = "dissent_last_seen"
+#: How stale LAST_SEEN may get before a request refreshes it: refreshing saves the session
+#: row, so doing it at most once a minute keeps most requests free of a write.
+LAST_SEEN_RESOLUTION = 60
+
+
+@receiver(user_logged_in)
+def start_signed_in_session(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """A sign-in lasts SESSION_COOKIE_AGE from now, however active it is (saving the session
+    would otherwise move its end each time), and starts its idle clock."""
+    if request is None or not hasattr(request, "session"):
+        return
+    request.session.set_expiry(timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE))
+    request.session[LAST_SEEN] = int(time.time())
+
+
+class IdleSessionMiddleware:
+    """Signs out a session that made no request for SESSION_IDLE_TIMEOUT seconds.
+
+    Reads only the session already loaded; writes it only when the last-seen time is more
+    than LAST_SEEN_RESOLUTION old, so an idle limit is enforced to within a minute.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        if auth.SESSION_KEY in session:
+            now = int(time.time())
+            last_seen = session.get(LAST_SEEN)
+            if isinstance(last_seen, int) and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+                auth.logout(request)
+                if not request.path.startswith("/api/"):  # said on the sign-in page it is sent to
+                    messages.info(request, _("You were signed out after a period without activity."))
+            elif not isinstance(last_seen, int) or now - last_seen >= LAST_SEEN_RESOLUTION:
+                if "_session_expiry" not in session:  # signed in before sessions had a fixed end
+                    session.set_expiry(timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE))
+                session[LAST_SEEN] = now
+        return self.get_response(request)

@@ -1,12 +1,16 @@
+import math
+from datetime import timedelta
+from typing import Any
 from zoneinfo import available_timezones
 
+from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
@@ -69,6 +73,31 @@ def preferences(request: HttpRequest) -> HttpResponse:
         _remember_language(response, language)
         return response
     return render(request, "web/preferences.html", {"form": form})
+
+
+@require_POST
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """Ends every session of the signed-in person, this one included."""
+    person = request.user
+    assert isinstance(person, Person)
+    org_actions.sign_out_everywhere(person)
+    auth.logout(request)
+    messages.success(request, str(_("You are signed out in every browser and app. Sign in again here.")))
+    return redirect(settings.LOGIN_URL)
+
+
+def signin_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
+    """The page django-axes shows instead of the sign-in form's answer while sign-in is locked
+    out for this account from this address, or for this address (settings.AXES_LOCKOUT_CALLABLE)."""
+    until = AxesProxyHandler.get_implementation().locked_until(request, credentials)
+    if until is None:  # counted as locked out a moment ago: the whole cool-off is ahead
+        until = timezone.now() + timedelta(minutes=settings.SIGNIN_COOLOFF_MINUTES)
+    seconds = max(1, math.ceil((until - timezone.now()).total_seconds()))
+    response = render(request, "registration/locked_out.html", {"until": until}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 @login_not_required
