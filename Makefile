@@ -17,9 +17,9 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3 $$HOME/.pyenv/versions/
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 TEST_DEBS := $(RUNTIME_DEBS) poppler-utils gettext
 BROWSER_DEBS := chromium
-# axe-core from the npm registry, pinned by tests/browser/package-lock.json; npm ci runs again
+# axe-core from the npm registry, pinned by tests/e2e/package-lock.json; npm ci runs again
 # whenever the lock file is newer than this stamp (and starts from an empty node_modules).
-AXE_INSTALLED := tests/browser/node_modules/.installed
+AXE_INSTALLED := tests/e2e/node_modules/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 define install-debs
@@ -75,9 +75,9 @@ system-packages-test:
 browser-deps: $(AXE_INSTALLED)
 	$(call install-debs,$(BROWSER_DEBS))
 
-$(AXE_INSTALLED): tests/browser/package.json tests/browser/package-lock.json
+$(AXE_INSTALLED): tests/e2e/package.json tests/e2e/package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: install Node.js 18 or newer with npm (Debian: apt-get install npm)"; exit 1; }
-	cd tests/browser && npm ci --no-audit --no-fund
+	cd tests/e2e && npm ci --no-audit --no-fund
 	touch $@
 
 demo: $(VENV)/.base-installed system-packages
@@ -87,7 +87,7 @@ test: $(VENV)/.dev-installed system-packages-test browser-deps
 	$(BIN)/pytest -n auto
 
 test-browser: $(VENV)/.dev-installed system-packages-test browser-deps
-	$(BIN)/pytest -n auto -m browser tests/browser
+	$(BIN)/pytest -n auto -m browser tests/e2e
 	@echo "Screenshots: $${DISSENT_SCREENSHOT_DIR:-test-artefacts/screenshots}/<test>/<language>/"
 
 e2e: test-browser  # the name shared/ARCHITECTURE.md uses
@@ -113,4 +113,4 @@ lock:
 	cd requirements && uv pip compile --python-version 3.12 --generate-hashes dev.in -o dev.lock
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache tests/browser/node_modules test-artefacts
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache tests/e2e/node_modules test-artefacts

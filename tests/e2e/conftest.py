@@ -29,7 +29,7 @@ def browser(transactional_db: None, live_server: Any) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make browser-deps` installs Debian's chromium")
     if not AXE_SOURCE.exists():
-        pytest.fail(f"{AXE_SOURCE} is missing: `make browser-deps` runs npm ci in tests/browser")
+        pytest.fail(f"{AXE_SOURCE} is missing: `make browser-deps` runs npm ci in tests/e2e")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         with sync_playwright() as playwright:

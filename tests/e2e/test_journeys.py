@@ -2,7 +2,7 @@
 Indonesian: alice drafts and files with bob and ivan, carol (a custodian) acknowledges and
 drafts the reply, paula (the addressee) approves it; erin, unrelated, finds nothing; a
 signer changes their mind before filing. Every step is checked by axe and saved as a
-screenshot (tests/browser/conftest.py says where)."""
+screenshot (tests/e2e/conftest.py says where)."""
 
 import json
 import os
