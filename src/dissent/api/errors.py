@@ -12,6 +12,8 @@ from ninja.errors import HttpError, ValidationError
 
 from dissent.errors import DissentError
 
+from .auth import TokenRejected
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
@@ -63,6 +65,12 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return problem(api, request, exc.status_code, str(exc))
+
+    @api.exception_handler(TokenRejected)
+    def token_rejected(request: HttpRequest, exc: TokenRejected) -> HttpResponse:
+        response = problem(api, request, 401, str(exc))
+        response["WWW-Authenticate"] = "Bearer"
+        return response
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:

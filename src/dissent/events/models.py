@@ -41,6 +41,8 @@ class EventKind(models.TextChoices):
     MEMO_CALL_SET = "memo.call_set", _("Memo opened to colleagues, or closed to them")
     MEMO_PURGED = "memo.purged", _("Memo purged under the retention policy")
     MEMO_PROTECTED_NAMES_SHOWN = "memo.protected_names_shown", _("Protected names shown to a custodian")
+    PERSON_ACCESS_TOKEN_CREATED = "person.access_token_created", _("API access token created")
+    PERSON_ACCESS_TOKEN_REVOKED = "person.access_token_revoked", _("API access token revoked")
 
 
 class AppendOnlyError(Exception):

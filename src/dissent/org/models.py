@@ -115,3 +115,42 @@ class Person(AbstractUser):
                 [self.pk],
             )
             return {row[0] for row in cursor.fetchall()}
+
+
+class TokenScope(models.TextChoices):
+    """What an API access token may do: read is GET routes only; write is every route."""
+
+    READ = "read", _("Read")
+    WRITE = "write", _("Read and write")
+
+
+class AccessToken(models.Model):
+    """A personal access token for the JSON API. The client holds `dct_<key_id>_<secret>`;
+    only the SHA-256 of the secret is stored, so a copy of the database signs no one in.
+    Created and revoked by org/actions.py; checked by org/tokens.py."""
+
+    owner = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="access_tokens", verbose_name=_("owner")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    #: Public: finds the row and is shown to tell tokens apart. Not a secret.
+    key_id = models.CharField(_("token id"), max_length=16, unique=True)
+    secret_sha256 = models.CharField(_("SHA-256 of the secret"), max_length=64)
+    scope = models.CharField(_("scope"), max_length=10, choices=TokenScope.choices)
+    created_at = models.DateTimeField(_("created"))
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    #: Updated at most once a minute (org/tokens.py), so most requests write nothing.
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("access token")
+        verbose_name_plural = _("access tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} (dct_{self.key_id})"
+
+    @property
+    def prefix(self) -> str:
+        return f"dct_{self.key_id}"

@@ -19,7 +19,7 @@ from dissent.errors import InvalidInput
 from dissent.markings.models import highest_marking
 from dissent.memos import queries
 from dissent.org import actions as org_actions
-from dissent.org.models import Person, Role
+from dissent.org.models import Person, Role, TokenScope
 
 
 @require_GET
@@ -54,6 +54,29 @@ class PreferencesForm(forms.Form):
         self.fields["language"].choices = [("", default), *languages]  # type: ignore[attr-defined]
 
 
+class AccessTokenForm(forms.Form):
+    name = forms.CharField(label=_("Token name"), max_length=100)
+    scope = forms.ChoiceField(label=_("Token may"), choices=TokenScope.choices, initial=TokenScope.READ)
+    days = forms.IntegerField(
+        label=_("Expires after (days)"),
+        min_value=1,
+        max_value=org_actions.TOKEN_MAX_DAYS,
+        initial=org_actions.TOKEN_DEFAULT_DAYS,
+    )
+
+
+def _preferences_page(
+    request: HttpRequest, person: Person, form: PreferencesForm, **extra: object
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "token_form": AccessTokenForm(),
+        "tokens": person.access_tokens.all(),
+        **extra,
+    }
+    return render(request, "web/preferences.html", context)
+
+
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     person = request.user
@@ -72,7 +95,34 @@ def preferences(request: HttpRequest) -> HttpResponse:
         response = redirect("preferences")
         _remember_language(response, language)
         return response
-    return render(request, "web/preferences.html", {"form": form})
+    return _preferences_page(request, person, form)
+
+
+@require_POST
+def create_access_token(request: HttpRequest) -> HttpResponse:
+    """Answers with the preferences page showing the new token: the one time it is shown."""
+    person = request.user
+    assert isinstance(person, Person)
+    token_form = AccessTokenForm(request.POST)
+    if not token_form.is_valid():
+        raise InvalidInput(str(_("Give the token a name, a scope and from 1 to 365 days.")))
+    data = token_form.cleaned_data
+    token, token_string = org_actions.create_access_token(
+        person, name=data["name"], scope=data["scope"], days=data["days"]
+    )
+    form = PreferencesForm(initial={"time_zone": person.time_zone, "language": person.language})
+    response = _preferences_page(request, person, form, new_token=token, new_token_string=token_string)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def revoke_access_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    person = request.user
+    assert isinstance(person, Person)
+    token = org_actions.revoke_access_token(person, token_id)
+    messages.success(request, str(_("The token %(name)s is revoked.")) % {"name": token.name})
+    return redirect("preferences")
 
 
 @require_POST
