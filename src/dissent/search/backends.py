@@ -48,21 +48,21 @@ class ByRole:
 
 
 class Within:
-    """The memos a search may match, as an SQL subquery of their ids (`sql`, `params`, made
-    by `subquery()` when first asked for: the ORM's work is skipped where it is not used).
+    """The memos a search may match, as an SQL subquery of their ids (`sql`, `params`).
     `narrow`: the reader sees only memos they stand in some relation to (not whole states by
-    role), so few. `by_role`, when given, is the same set split by role and relation
-    (PostgreSQL then tests the states on the search documents themselves)."""
+    role), so few. `by_role`, when not None, is the same set split by role and relation
+    (PostgreSQL then tests the states on the search documents themselves). Both are made by
+    their functions when first asked for, so a backend that does not use one costs nothing."""
 
     def __init__(
         self,
         subquery: Callable[[], tuple[str, tuple[Any, ...]]],
         *,
         narrow: bool = False,
-        by_role: ByRole | None = None,
+        by_role: Callable[[], ByRole | None] = lambda: None,
     ) -> None:
-        self._subquery = subquery
-        self.narrow, self.by_role = narrow, by_role
+        self._subquery, self._by_role = subquery, by_role
+        self.narrow = narrow
 
     @cached_property
     def _compiled(self) -> tuple[str, tuple[Any, ...]]:
@@ -75,6 +75,10 @@ class Within:
     @property
     def params(self) -> tuple[Any, ...]:
         return self._compiled[1]
+
+    @cached_property
+    def by_role(self) -> ByRole | None:
+        return self._by_role()
 
 
 class Backend(Protocol):

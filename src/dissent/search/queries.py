@@ -110,7 +110,7 @@ def search(person: Person, query: SearchQuery) -> Results:
             return sql, tuple(params)
 
         within = backends.Within(
-            subquery, narrow=not policy.sees_by_role(person), by_role=_by_role(person, query)
+            subquery, narrow=not policy.sees_by_role(person), by_role=lambda: _by_role(person, query)
         )
         found_ids = backends.backend().match(
             groups, within, query.order, PAGE_SIZE, offset, titles_only=not texts
