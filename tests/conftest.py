@@ -3,9 +3,10 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
+from dissent.org import two_factor
 from dissent.org.models import Person, Role
 
-from .factories import PASSWORD, make_person
+from .factories import PASSWORD, enrol_authenticator, make_person
 from .smtp import smtp  # noqa: F401 - the real SMTP server fixture, for every test
 
 
@@ -61,6 +62,10 @@ def signed_in(person: Person) -> Client:
         "/accounts/login/", {"username": person.username, "password": PASSWORD, "csrfmiddlewaretoken": token}
     )
     assert response.status_code == 302, "sign-in failed"
+    if two_factor.required_for(person) or two_factor.is_enabled(person):  # the second step, for real
+        code = two_factor.current_code(enrol_authenticator(person))
+        response = client.post("/accounts/two-factor/", {"code": code, "csrfmiddlewaretoken": csrf(client)})
+        assert response.status_code == 302, "the second step failed"
     return client
 
 

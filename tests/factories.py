@@ -1,6 +1,8 @@
 """Build people and memos for tests. Memos are brought to a state through the real
 actions, so every memo a test sees has the events and rows a real one would have."""
 
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from dissent.memos import actions, responses
 from dissent.memos.models import Memo, MemoState, Visibility
 from dissent.org.models import OrgUnit, Person, Role
@@ -22,6 +24,12 @@ def make_person(
     person.set_password(PASSWORD)
     person.save()
     return person
+
+
+def enrol_authenticator(person: Person) -> TOTPDevice:
+    """A confirmed authenticator with a fresh key, as if the person had set one up; each
+    call makes another (a code is accepted once per device and 30-second step)."""
+    return TOTPDevice.objects.create(user=person, name="test authenticator", confirmed=True)
 
 
 def make_draft(

@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "dissent",
     "dissent.org",
     "dissent.events",
@@ -87,6 +90,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # request.user.is_verified(): whether this session has passed a second factor.
+    "django_otp.middleware.OTPMiddleware",
+    # Sends whoever must (or chose to) use a second factor to it before any other page.
+    "dissent.web.middleware.TwoFactorMiddleware",
     "dissent.web.middleware.ViewerLanguageMiddleware",
     "dissent.web.middleware.ViewerTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -176,6 +183,15 @@ AXES_VERBOSE = False
 # Failed attempts are kept for the cool-off; successful sign-ins are not recorded at all (who
 # signs in to a dissent channel, when and from where, is not ours to keep).
 AXES_DISABLE_ACCESS_LOG = True
+
+# Two-step verification (django-otp, docs/security.md): people in these roles must use an
+# authenticator app (TOTP) or a recovery code after their password; members may choose to.
+_TWO_FACTOR_ROLES = env("TWO_FACTOR_REQUIRED_ROLES", "custodian,principal,auditor,admin")
+TWO_FACTOR_REQUIRED_ROLES = [r.strip() for r in _TWO_FACTOR_ROLES.split(",") if r.strip()]
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Dissent Channel")
+# Wrong codes slow down: each failure doubles the wait before the next try (1 s, 2 s, 4 s ...).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

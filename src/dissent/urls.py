@@ -6,7 +6,9 @@ from django.urls import URLPattern, URLResolver, include, path
 from dissent.api.api import api
 from dissent.log import views as log_views
 from dissent.memos import views as memo_views
+from dissent.web import two_factor as two_factor_views
 from dissent.web import views as web_views
+from dissent.web.middleware import two_factor_exempt
 
 
 def _api_urls() -> tuple[list[URLPattern | URLResolver], str, str]:
@@ -21,7 +23,15 @@ def _api_urls() -> tuple[list[URLPattern | URLResolver], str, str]:
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", two_factor_exempt(auth_views.LogoutView.as_view()), name="logout"),
+    path("accounts/two-factor/", two_factor_views.verify, name="two_factor"),
+    path("accounts/two-factor/setup/", two_factor_views.setup, name="two_factor_setup"),
+    path(
+        "accounts/two-factor/recovery-codes/",
+        two_factor_views.new_recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path("accounts/two-factor/off/", two_factor_views.disable, name="two_factor_disable"),
     path("accounts/preferences/", web_views.preferences, name="preferences"),
     path("accounts/tokens/", web_views.create_access_token, name="create_access_token"),
     path("accounts/tokens/<int:token_id>/revoke/", web_views.revoke_access_token, name="revoke_access_token"),

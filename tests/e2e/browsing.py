@@ -8,6 +8,7 @@ by its English text, as the page shows it."""
 
 import os
 import re
+from base64 import b32decode
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,11 +20,21 @@ from urllib.parse import urlsplit
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext
+from django_otp.oath import TOTP
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Locator, Page, Response
 
+from dissent.org import two_factor
 from dissent.org.models import Person
 
-from ..factories import PASSWORD
+from ..factories import PASSWORD, enrol_authenticator
+
+
+def totp_code(shown_key: str) -> str:
+    """The code an authenticator app shows now for the key the setup page shows."""
+    compact = "".join(shown_key.split())
+    key = b32decode(compact + "=" * (-len(compact) % 8))
+    return f"{TOTP(key).token():06d}"
+
 
 HERE = Path(__file__).resolve().parent
 
@@ -144,6 +155,17 @@ class Browsing:
         visitor.field_labelled(capfirst(visitor.t("username"))).fill(person.username)
         visitor.field("Password").fill(PASSWORD)
         visitor.submit(visitor.button("Sign in"))
+        if visitor.path == "/accounts/two-factor/setup/":  # first sign-in of a custodian & co.
+            key = visitor.page.locator("#totp-key").inner_text()
+            visitor.field("Code").fill(totp_code(key))
+            visitor.submit(visitor.button("Confirm"))
+            assert visitor.page.locator("#recovery-codes li").count() == 10
+            self.step(visitor, "recovery-codes")
+            visitor.submit(visitor.link(visitor.t("Continue")))
+        elif visitor.path == "/accounts/two-factor/":  # later sign-ins: a new phone each time,
+            # since an authenticator's code is good once per 30-second step
+            visitor.field("Code").fill(two_factor.current_code(enrol_authenticator(person)))
+            visitor.submit(visitor.button("Verify"))
         assert visitor.path == "/", f"{person.username} was not signed in: {visitor.page.url}"
         return visitor
 

@@ -43,6 +43,11 @@ class EventKind(models.TextChoices):
     MEMO_PROTECTED_NAMES_SHOWN = "memo.protected_names_shown", _("Protected names shown to a custodian")
     PERSON_ACCESS_TOKEN_CREATED = "person.access_token_created", _("API access token created")
     PERSON_ACCESS_TOKEN_REVOKED = "person.access_token_revoked", _("API access token revoked")
+    PERSON_TWO_FACTOR_ENABLED = "person.two_factor_enabled", _("Two-step verification set up")
+    PERSON_TWO_FACTOR_DISABLED = "person.two_factor_disabled", _("Two-step verification turned off")
+    PERSON_TWO_FACTOR_RESET = "person.two_factor_reset", _("Two-step verification reset by an administrator")
+    PERSON_RECOVERY_CODES_CREATED = "person.recovery_codes_created", _("New recovery codes made")
+    PERSON_RECOVERY_CODE_USED = "person.recovery_code_used", _("Recovery code used to sign in")
 
 
 class AppendOnlyError(Exception):

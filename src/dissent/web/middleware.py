@@ -9,14 +9,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib import auth, messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dissent.errors import DissentError
+from dissent.org import two_factor
+from dissent.org.models import Person
 
 
 class DomainErrorMiddleware:
@@ -107,3 +112,55 @@ class IdleSessionMiddleware:
                     session.set_expiry(timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE))
                 session[LAST_SEEN] = now
         return self.get_response(request)
+
+
+#: Set in the session at sign-in when the person has an authenticator, so that a member who
+#: chose two-step verification is asked for it too (without a query on every request).
+TWO_FACTOR_CHOSEN = "dissent_two_factor_chosen"
+
+
+@receiver(user_logged_in)
+def note_two_factor_choice(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session") and two_factor.is_enabled(user):
+        request.session[TWO_FACTOR_CHOSEN] = True
+
+
+def session_verified(user: object) -> bool:
+    """Whether this session has passed the second step (django-otp's OTPMiddleware puts the
+    device that verified it on the user)."""
+    return getattr(user, "otp_device", None) is not None
+
+
+def two_factor_exempt[V: Callable[..., HttpResponse]](view: V) -> V:
+    """Marks a view a signed-in person may reach before the second step: the second step's
+    own pages, signing out, the language switcher."""
+    view.two_factor_exempt = True  # type: ignore[attr-defined]
+    return view
+
+
+class TwoFactorMiddleware:
+    """Until this session has passed the second step, someone who must (their role) or chose
+    to (they have an authenticator) use it reaches only the second step's pages; the API
+    treats such a session as no sign-in at all (401). Access tokens are not sessions: they
+    are made on a verified session and checked on their own."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        user = request.user
+        if not isinstance(user, Person) or session_verified(user):
+            return None
+        if not (two_factor.required_for(user) or request.session.get(TWO_FACTOR_CHOSEN)):
+            return None
+        if getattr(view, "two_factor_exempt", False):
+            return None
+        if request.path.startswith("/api/"):
+            request.user = AnonymousUser()
+            return None
+        return redirect_to_login(request.get_full_path(), resolve_url("two_factor"), REDIRECT_FIELD_NAME)

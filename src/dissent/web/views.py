@@ -19,7 +19,10 @@ from dissent.errors import InvalidInput
 from dissent.markings.models import highest_marking
 from dissent.memos import queries
 from dissent.org import actions as org_actions
+from dissent.org import two_factor
 from dissent.org.models import Person, Role, TokenScope
+
+from .middleware import two_factor_exempt
 
 
 @require_GET
@@ -72,6 +75,9 @@ def _preferences_page(
         "form": form,
         "token_form": AccessTokenForm(),
         "tokens": person.access_tokens.all(),
+        "two_factor_enabled": two_factor.is_enabled(person),
+        "two_factor_required": two_factor.required_for(person),
+        "recovery_codes_left": two_factor.recovery_codes_left(person),
         **extra,
     }
     return render(request, "web/preferences.html", context)
@@ -151,6 +157,7 @@ def signin_locked_out(
 
 
 @login_not_required
+@two_factor_exempt
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """The header's language switcher (Django's view), which for a signed-in person also

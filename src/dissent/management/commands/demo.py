@@ -55,3 +55,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {account.username:<{width}}  {account.password:<14}  {account.role:<10}  {account.unit}"
             )
+        roles = ", ".join(settings.TWO_FACTOR_REQUIRED_ROLES)
+        if roles:
+            self.stdout.write(
+                f"Accounts with the roles {roles} pair an authenticator app (any TOTP app, or"
+                " `oathtool --totp -b KEY`) at their first sign-in."
+            )
