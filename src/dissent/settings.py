@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -198,6 +199,73 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+# Single sign-on through OpenID Connect (mozilla-django-oidc, org/oidc.py, docs/deployment.md).
+# Off unless OIDC_ISSUER is set; then the provider's endpoints and this channel's client id and
+# secret must be set too. People are found by issuer and `sub`, never by e-mail address.
+OIDC_ISSUER = env("OIDC_ISSUER", "").strip()
+OIDC_ENABLED = bool(OIDC_ISSUER)
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", "single sign-on").strip()
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", "").strip()
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", "").strip()
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", "").strip()
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", "").strip()
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", "").strip()
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "RS256").strip()
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "openid email profile").strip()
+OIDC_TOKEN_USE_BASIC_AUTH = env_bool("OIDC_TOKEN_USE_BASIC_AUTH", True)  # client_secret_basic
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)  # seconds for each call to the provider
+#: Whether a first sign-in through the provider creates the person (as a member).
+OIDC_CREATE_PEOPLE = env_bool("OIDC_CREATE_PEOPLE", True)
+#: The claim holding the person's unit code (OrgUnit.code); blank: units are set in the admin.
+OIDC_UNIT_CLAIM = env("OIDC_UNIT_CLAIM", "dissent_unit").strip()
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", "groups").strip()
+
+
+def _oidc_role_groups(value: str) -> dict[str, list[str]]:
+    """OIDC_ROLE_GROUPS "role=group,role=group": the provider groups that give each role.
+    Blank: roles are set in the admin. The admin role is never taken from the provider."""
+    mapping: dict[str, list[str]] = {}
+    for item in (part.strip() for part in value.split(",")):
+        role, _equals, group = (text.strip() for text in item.partition("="))
+        if item and (role not in {"custodian", "principal", "auditor"} or not group):
+            raise ImproperlyConfigured(
+                f"OIDC_ROLE_GROUPS: {item!r} is not ROLE=GROUP with ROLE custodian, principal or auditor"
+                " (the admin role is never granted by the provider)."
+            )
+        if item:
+            mapping.setdefault(role, []).append(group)
+    return mapping
+
+
+OIDC_ROLE_GROUPS = _oidc_role_groups(
+    env(
+        "OIDC_ROLE_GROUPS",
+        "custodian=dissent-custodians,principal=dissent-principals,auditor=dissent-auditors",
+    )
+)
+if OIDC_ENABLED:
+    _oidc_missing = [
+        name
+        for name in (
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+            "OIDC_RP_CLIENT_ID",
+            "OIDC_RP_CLIENT_SECRET",
+        )
+        if not globals()[name]
+    ]
+    if _oidc_missing:
+        raise ImproperlyConfigured(f"OIDC_ISSUER is set, so these must be too: {', '.join(_oidc_missing)}")
+    # After django-axes' backend, which stays first: a locked-out address cannot sign in this way either.
+    AUTHENTICATION_BACKENDS.append("dissent.org.oidc.SingleSignOnBackend")
+# A refused answer from the provider is a failed sign-in to django-axes, which keeps the request's
+# query: its authorization code and state are kept masked, like a password.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "state"]
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("id", _("Bahasa Indonesia"))]

@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from dissent.api.api import api
 from dissent.log import views as log_views
 from dissent.memos import views as memo_views
+from dissent.org import oidc
 from dissent.web import two_factor as two_factor_views
 from dissent.web import views as web_views
 from dissent.web.middleware import two_factor_exempt
@@ -22,7 +23,12 @@ def _api_urls() -> tuple[list[URLPattern | URLResolver], str, str]:
 
 urlpatterns = [
     path("", web_views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        # The single sign-on link's provider name, read at each request ("" when it is off).
+        auth_views.LoginView.as_view(extra_context={"single_sign_on_provider": oidc.single_sign_on_provider}),
+        name="login",
+    ),
     path("accounts/logout/", two_factor_exempt(auth_views.LogoutView.as_view()), name="logout"),
     path("accounts/two-factor/", two_factor_views.verify, name="two_factor"),
     path("accounts/two-factor/setup/", two_factor_views.setup, name="two_factor_setup"),
@@ -47,4 +53,6 @@ urlpatterns = [
     path("stats/", include("dissent.stats.urls")),
     path("api/v1/", _api_urls()),
     path("admin/", admin.site.urls),
+    # Single sign-on (OpenID Connect): each page answers 404 unless settings.OIDC_ENABLED.
+    path("oidc/", include(oidc)),
 ]

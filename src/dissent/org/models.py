@@ -154,3 +154,23 @@ class AccessToken(models.Model):
     @property
     def prefix(self) -> str:
         return f"dct_{self.key_id}"
+
+
+class SingleSignOnIdentity(models.Model):
+    """Who a person is at an OpenID provider: its issuer and the `sub` it gives them, which
+    the provider never reassigns (an e-mail address can move to someone else). Made at the
+    person's first sign-in through the provider (org/oidc.py); deleting it unlinks them."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="sso_identities", verbose_name=_("person")
+    )
+    issuer = models.CharField(_("issuer"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=255)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="org_sso_identity_unique")]
+        verbose_name = _("single sign-on identity")
+        verbose_name_plural = _("single sign-on identities")
+
+    def __str__(self) -> str:
+        return f"{self.subject} @ {self.issuer}"
