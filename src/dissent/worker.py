@@ -7,20 +7,25 @@ burst of e-mail never holds a committed event outside a signed tree head for lon
 the promised maximum merge delay (LOG_MAX_MERGE_DELAY).
 """
 
+import logging
 import os
 import socket
 import threading
 import time
 
-from django.db import OperationalError, close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from dissent.log.sequencer import integrate_pending
 
+logger = logging.getLogger(__name__)
+
 #: Tasks run per round before the loop goes back to the log.
 TASKS_PER_ROUND = 20
+#: How long the worker waits before trying a database that failed it again.
+DATABASE_RETRY_SECONDS = 0.5
 
 
 def _worker() -> Worker:
@@ -64,11 +69,21 @@ def run_tasks(max_tasks: int | None = TASKS_PER_ROUND) -> int:
 
 
 def run_forever(*, interval: float = 1.0, stop_after: float | None = None) -> None:
+    """Rounds of log integration and tasks until `stop_after` seconds (None: for ever). A
+    round the database cannot serve (it restarts, the network drops) is logged and tried
+    again on a fresh connection a moment later: the worker outlives the outage, and what it
+    left half-done was rolled back with its transaction."""
     started = time.monotonic()
     while stop_after is None or time.monotonic() - started < stop_after:
-        while integrate_pending() is not None:
-            pass
-        ran = run_tasks()
+        try:
+            while integrate_pending() is not None:
+                pass
+            ran = run_tasks()
+        except (OperationalError, InterfaceError) as error:
+            logger.warning("worker: the database is unavailable (%s); retrying", str(error).strip()[:200])
+            connections.close_all()  # the next round opens new ones
+            time.sleep(min(interval, DATABASE_RETRY_SECONDS))
+            continue
         close_old_connections()
         if ran < TASKS_PER_ROUND:
             time.sleep(interval)
