@@ -15,7 +15,9 @@ from enum import StrEnum
 
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dissent import identities
 from dissent.errors import InvalidState, NotAllowed, NotFound
@@ -167,60 +169,76 @@ EXPORT_BY: dict[str, frozenset[Standing]] = {
 _HIDDEN_WHEN_REFUSED = frozenset({Action.RECEIPT})
 
 
+_STATE_MESSAGES: dict[Action, Promise] = {
+    Action.EDIT: gettext_lazy("Only a draft can be edited. After filing, add an addendum instead."),
+    Action.INVITE: gettext_lazy("Invitations can only be sent before the memo is filed."),
+    Action.OPEN: gettext_lazy("Only a draft can be opened for signatures."),
+    Action.OPEN_CALL: gettext_lazy("Once a memo is filed, who may co-sign it no longer changes."),
+    Action.SIGN: gettext_lazy("This memo is not open for signatures."),
+    Action.UNSIGN: gettext_lazy("Signatures can only be withdrawn while the memo is open for signatures."),
+    Action.FILE: gettext_lazy("This memo has already been filed or withdrawn."),
+    Action.ACKNOWLEDGE: gettext_lazy("Only a newly filed memo can be acknowledged."),
+    Action.REPLY: gettext_lazy("A memo must be acknowledged, and not yet answered, before a reply is sent."),
+    Action.CLOSE: gettext_lazy("A memo must be replied to before it is closed."),
+    Action.WITHDRAW: gettext_lazy("A filed memo cannot be withdrawn."),
+    Action.ADD_ADDENDUM: gettext_lazy("Addenda can be added to a filed memo until it is closed."),
+    Action.RECEIPT: gettext_lazy("A receipt exists once the memo has been filed."),
+    Action.EXTEND: gettext_lazy("The reply deadline can only be extended until the memo is replied to."),
+    Action.ASSIGN_REVIEWER: gettext_lazy("A reviewer can be assigned until the memo is replied to."),
+    Action.DRAFT_REPLY: gettext_lazy("The reply can be drafted until it is sent."),
+    Action.SEE_REPLY_DRAFT: gettext_lazy("There is no reply draft at this stage."),
+    Action.PROPOSE_MEETING: gettext_lazy(
+        "A meeting can be proposed once the memo is filed and until it is closed."
+    ),
+    Action.MEETING_PREFERENCE: gettext_lazy("This can be changed until the memo is closed."),
+    Action.EXPORT: gettext_lazy("A memo can be exported once it is filed."),
+    Action.ADD_READER: gettext_lazy("Readers can be added once the memo is filed."),
+}
+
+
 def _state_message(action: Action) -> str:
-    messages = {
-        Action.EDIT: _("Only a draft can be edited. After filing, add an addendum instead."),
-        Action.INVITE: _("Invitations can only be sent before the memo is filed."),
-        Action.OPEN: _("Only a draft can be opened for signatures."),
-        Action.OPEN_CALL: _("Once a memo is filed, who may co-sign it no longer changes."),
-        Action.SIGN: _("This memo is not open for signatures."),
-        Action.UNSIGN: _("Signatures can only be withdrawn while the memo is open for signatures."),
-        Action.FILE: _("This memo has already been filed or withdrawn."),
-        Action.ACKNOWLEDGE: _("Only a newly filed memo can be acknowledged."),
-        Action.REPLY: _("A memo must be acknowledged, and not yet answered, before a reply is sent."),
-        Action.CLOSE: _("A memo must be replied to before it is closed."),
-        Action.WITHDRAW: _("A filed memo cannot be withdrawn."),
-        Action.ADD_ADDENDUM: _("Addenda can be added to a filed memo until it is closed."),
-        Action.RECEIPT: _("A receipt exists once the memo has been filed."),
-        Action.EXTEND: _("The reply deadline can only be extended until the memo is replied to."),
-        Action.ASSIGN_REVIEWER: _("A reviewer can be assigned until the memo is replied to."),
-        Action.DRAFT_REPLY: _("The reply can be drafted until it is sent."),
-        Action.SEE_REPLY_DRAFT: _("There is no reply draft at this stage."),
-        Action.PROPOSE_MEETING: _("A meeting can be proposed once the memo is filed and until it is closed."),
-        Action.MEETING_PREFERENCE: _("This can be changed until the memo is closed."),
-        Action.EXPORT: _("A memo can be exported once it is filed."),
-        Action.ADD_READER: _("Readers can be added once the memo is filed."),
-    }
-    return messages[action]
+    return str(_STATE_MESSAGES[action])  # translated only when a refusal is said, not for every check
+
+
+_WHO_MESSAGES: dict[Action, Promise] = {
+    Action.EDIT: gettext_lazy("Only the memo's drafters can edit it."),
+    Action.INVITE: gettext_lazy("Only the memo's drafters can invite colleagues."),
+    Action.OPEN: gettext_lazy("Only the memo's drafters can open it for signatures."),
+    Action.OPEN_CALL: gettext_lazy("Only the memo's drafters choose who may find and co-sign it."),
+    Action.SIGN: gettext_lazy("Only invited colleagues and drafters can sign this memo."),
+    Action.UNSIGN: gettext_lazy("You have not signed this memo."),
+    Action.FILE: gettext_lazy("Only the memo's drafters can file it."),
+    Action.ACKNOWLEDGE: gettext_lazy("Only the channel's custodians can acknowledge a memo."),
+    Action.REPLY: gettext_lazy(
+        "Only the channel's custodians and the memo's addressee can approve the reply."
+    ),
+    Action.CLOSE: gettext_lazy("Only the channel's custodians can close a memo."),
+    Action.WITHDRAW: gettext_lazy("Only the memo's drafters can withdraw it."),
+    Action.ADD_ADDENDUM: gettext_lazy("Only the memo's drafters can add an addendum."),
+    Action.RECEIPT: gettext_lazy("No receipt for you here."),
+    Action.EXTEND: gettext_lazy("Under this channel's rules you may not extend the reply deadline."),
+    Action.ASSIGN_REVIEWER: gettext_lazy("Only the channel's custodians can assign a reviewer."),
+    Action.DRAFT_REPLY: gettext_lazy(
+        "Only the channel's custodians and the memo's reviewer can draft the reply."
+    ),
+    Action.SEE_REPLY_DRAFT: gettext_lazy(
+        "The reply draft is for the custodians, the reviewer and the addressee."
+    ),
+    Action.PROPOSE_MEETING: gettext_lazy(
+        "Only the memo's addressee can propose a meeting with its dissenters."
+    ),
+    Action.MEETING_PREFERENCE: gettext_lazy(
+        "Only the memo's signers choose whether they are open to a meeting."
+    ),
+    Action.EXPORT: gettext_lazy(
+        "Only the memo's drafters, signers, addressee, reviewer and custodians can export it."
+    ),
+    Action.ADD_READER: gettext_lazy("Only the channel's custodians can add readers."),
+}
 
 
 def _who_message(action: Action) -> str:
-    messages = {
-        Action.EDIT: _("Only the memo's drafters can edit it."),
-        Action.INVITE: _("Only the memo's drafters can invite colleagues."),
-        Action.OPEN: _("Only the memo's drafters can open it for signatures."),
-        Action.OPEN_CALL: _("Only the memo's drafters choose who may find and co-sign it."),
-        Action.SIGN: _("Only invited colleagues and drafters can sign this memo."),
-        Action.UNSIGN: _("You have not signed this memo."),
-        Action.FILE: _("Only the memo's drafters can file it."),
-        Action.ACKNOWLEDGE: _("Only the channel's custodians can acknowledge a memo."),
-        Action.REPLY: _("Only the channel's custodians and the memo's addressee can approve the reply."),
-        Action.CLOSE: _("Only the channel's custodians can close a memo."),
-        Action.WITHDRAW: _("Only the memo's drafters can withdraw it."),
-        Action.ADD_ADDENDUM: _("Only the memo's drafters can add an addendum."),
-        Action.RECEIPT: _("No receipt for you here."),
-        Action.EXTEND: _("Under this channel's rules you may not extend the reply deadline."),
-        Action.ASSIGN_REVIEWER: _("Only the channel's custodians can assign a reviewer."),
-        Action.DRAFT_REPLY: _("Only the channel's custodians and the memo's reviewer can draft the reply."),
-        Action.SEE_REPLY_DRAFT: _("The reply draft is for the custodians, the reviewer and the addressee."),
-        Action.PROPOSE_MEETING: _("Only the memo's addressee can propose a meeting with its dissenters."),
-        Action.MEETING_PREFERENCE: _("Only the memo's signers choose whether they are open to a meeting."),
-        Action.EXPORT: _(
-            "Only the memo's drafters, signers, addressee, reviewer and custodians can export it."
-        ),
-        Action.ADD_READER: _("Only the channel's custodians can add readers."),
-    }
-    return messages[action]
+    return str(_WHO_MESSAGES[action])  # translated only when a refusal is said, not for every check
 
 
 def sees_by_role(person: Person) -> bool:
