@@ -20,9 +20,10 @@ from dissent.markings.models import Marking
 from dissent.org.models import Person, Role
 
 from . import caveats, notices, policy
-from .content import content_sha256
+from .content import content_sha256, markdown_problem
 from .models import Addendum, Drafter, Extension, Invitation, Memo, MemoState, Reader, Signature, Visibility
 from .policy import Action
+from .unicode_checks import TitleRefused, check_title
 
 #: Field limits, in characters. The body's limit is a setting (MEMO_BODY_MAX_CHARS).
 TITLE_MAX = 200
@@ -31,12 +32,26 @@ POLICY_MAX = 300
 MAX_INVITATIONS_PER_REQUEST = 200
 
 
+def is_storable(value: str) -> bool:
+    """False for text holding half of a UTF-16 surrogate pair, which JSON can carry
+    ("\\ud800") but no database can store (the driver fails with a server error)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def clean_text(label: str, value: str, limit: int) -> str:
     value = (value or "").strip()
     if not value:
         raise InvalidInput(_("%(field)s is required.") % {"field": label})
     if "\x00" in value:
         raise InvalidInput(_("%(field)s contains a NUL character, which is not allowed.") % {"field": label})
+    if not is_storable(value):
+        raise InvalidInput(
+            _("%(field)s contains an invalid character (half of a UTF-16 pair).") % {"field": label}
+        )
     if len(value) > limit:
         raise InvalidInput(
             _("%(field)s is too long: %(length)d characters, at most %(limit)d.")
@@ -45,13 +60,31 @@ def clean_text(label: str, value: str, limit: int) -> str:
     return value
 
 
+def clean_markdown(label: str, value: str, limit: int) -> str:
+    """`clean_text` for text shown as Markdown, which must also render in reasonable time."""
+    value = clean_text(label, value, limit)
+    problem = markdown_problem(label, value)
+    if problem:
+        raise InvalidInput(problem)
+    return value
+
+
+def _clean_title(title: str) -> str:
+    value = clean_text(_("Title"), title, TITLE_MAX)
+    try:
+        check_title(value)
+    except TitleRefused as refused:
+        raise InvalidInput(str(refused)) from None
+    return value
+
+
 def _clean_content(
     *, title: str, summary: str, body: str, policy_questioned: str, addressee: str, marking: str
 ) -> dict[str, object]:
     fields: dict[str, object] = {
-        "title": clean_text(_("Title"), title, TITLE_MAX),
+        "title": _clean_title(title),
         "summary": clean_text(_("Summary"), summary, SUMMARY_MAX),
-        "body": clean_text(_("Body"), body, settings.MEMO_BODY_MAX_CHARS),
+        "body": clean_markdown(_("Body"), body, settings.MEMO_BODY_MAX_CHARS),
         "policy": clean_text(_("Policy"), policy_questioned, POLICY_MAX),
     }
     principal = Person.objects.filter(username=addressee, role=Role.PRINCIPAL, is_active=True).first()
@@ -410,7 +443,7 @@ def add_addendum(memo: Memo, person: Person, *, body: str) -> Addendum:
     """The only way to correct a filed memo: the filed text stays as it was."""
     memo = locked(memo, person)
     policy.require(person, Action.ADD_ADDENDUM, memo)
-    text = clean_text(_("Addendum"), body, settings.MEMO_BODY_MAX_CHARS)
+    text = clean_markdown(_("Addendum"), body, settings.MEMO_BODY_MAX_CHARS)
     addendum = Addendum.objects.create(memo=memo, author=person, body=text)
     record_event(person, EventKind.MEMO_ADDENDUM_ADDED, memo, {"memo": memo.pk, "addendum": addendum.pk})
     return addendum

@@ -12,6 +12,7 @@ from dissent.org.models import OrgUnit, Person, Role
 
 from .actions import POLICY_MAX, SUMMARY_MAX, TITLE_MAX
 from .models import Visibility
+from .unicode_checks import TitleRefused, check_title
 
 
 class MemoForm(forms.Form):
@@ -49,6 +50,15 @@ class MemoForm(forms.Form):
         self.fields["addressee"].choices = [(p.username, p.display_name) for p in principals]  # type: ignore[attr-defined]
         markings = Marking.objects.filter(active=True)
         self.fields["marking"].choices = [(m.code, m.label) for m in markings]  # type: ignore[attr-defined]
+
+    def clean_title(self) -> str:
+        """Refused here too, so that the form comes back with the text and the reason."""
+        title = str(self.cleaned_data["title"])
+        try:
+            check_title(title)
+        except TitleRefused as refused:
+            raise forms.ValidationError(str(refused), code="title") from None
+        return title
 
 
 class InviteForm(forms.Form):

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from dissent import clock
 from dissent.markings.models import Caveat, Marking
 
+from .unicode_checks import TitleWarning, title_warnings
+
 
 class MemoState(models.TextChoices):
     """draft -> open -> filed -> acknowledged -> replied -> closed; withdrawn from draft or open."""
@@ -116,6 +118,11 @@ class Memo(models.Model):
             if self.purged_at
             else self.title
         )
+
+    @property
+    def title_warnings(self) -> list[TitleWarning]:
+        """How the title may deceive a reader (memos/unicode_checks.py), shown next to it."""
+        return [] if self.purged_at else title_warnings(self.title)
 
     @property
     def is_filed(self) -> bool:

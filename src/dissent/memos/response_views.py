@@ -126,6 +126,8 @@ def answer_meeting(request: HttpRequest, memo_id: int, meeting_id: int) -> HttpR
     form = MeetingAnswerForm(request.POST)
     if not form.is_valid():
         raise _invalid(form)
-    invitation = responses.answer_meeting(meeting_id, person, accept=form.cleaned_data["accept"])
+    invitation = responses.answer_meeting(
+        meeting_id, person, accept=form.cleaned_data["accept"], memo_id=memo_id
+    )
     messages.success(request, _("Your answer is recorded."))
     return redirect("memos:detail", invitation.meeting.memo_id)

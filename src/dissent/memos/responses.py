@@ -25,7 +25,7 @@ from dissent.notify.notices import send_notice
 from dissent.org.models import Person, Role
 
 from . import caveats, policy, queries
-from .actions import actor_unless_protected, clean_text, locked, signature_of
+from .actions import actor_unless_protected, clean_markdown, clean_text, locked, signature_of
 from .models import (
     Acknowledgment,
     Drafter,
@@ -121,7 +121,7 @@ def draft_reply(memo: Memo, person: Person, *, text: str, marking: str) -> Reply
     """Write (or rewrite) the substantive reply. It reaches nobody until it is approved."""
     memo = locked(memo, person)
     policy.require(person, Action.DRAFT_REPLY, memo)
-    body = clean_text(_("Reply"), text, REPLY_MAX)
+    body = clean_markdown(_("Reply"), text, REPLY_MAX)
     chosen = Marking.objects.filter(code=marking, active=True).first()
     if chosen is None:
         raise InvalidInput(_("Choose a handling marking for the reply from the organisation's scheme."))
@@ -270,16 +270,21 @@ def propose_meeting(
 
 
 @transaction.atomic
-def answer_meeting(meeting_id: int, person: Person, *, accept: bool) -> MeetingInvitation:
+def answer_meeting(
+    meeting_id: int, person: Person, *, accept: bool, memo_id: int | None = None
+) -> MeetingInvitation:
     """An invitee accepts or declines. Accepting is what lets the proposer see a protected
-    invitee's name; declining keeps it hidden."""
-    invitation = (
+    invitee's name; declining keeps it hidden. `memo_id`, when the address names one, must
+    be the meeting's memo: a meeting is not found under another memo's address."""
+    invitations = (
         MeetingInvitation.objects.select_for_update()
         .select_related("meeting__memo__marking", "meeting__proposed_by")
         .filter(meeting_id=meeting_id)
         .filter(Q(person=person) | Q(person_tag=identities.signer_tag(person.pk)))
-        .first()
     )
+    if memo_id is not None:
+        invitations = invitations.filter(meeting__memo_id=memo_id)
+    invitation = invitations.first()
     if invitation is None:
         raise NotFound(_("No such meeting invitation."))
     meeting = invitation.meeting
