@@ -146,3 +146,17 @@ def test_people_without_an_address_are_skipped(cast: Cast, smtp: Inbox) -> None:
     _filed(cast)
     run_tasks()
     assert [r.envelope_to for r in smtp.received] == [["carol@example.org"]]
+
+
+def test_a_title_stored_with_a_carriage_return_still_reaches_the_custodians(cast: Cast, smtp: Inbox) -> None:
+    """Titles are one line since the hostile-input rules; one stored before them still goes out."""
+    memo_id = _filed(cast)
+    from dissent.memos.models import Memo
+
+    Memo.objects.filter(pk=memo_id).update(title="Change\rcourse\u2028now")
+    smtp.received.clear()
+    message = render(cast.carol, "memo_filed", {"title": "Change\rcourse\u2028now", "marking": "SBU",
+                                                 "memo_id": memo_id, "signature_count": 2})  # fmt: skip
+    assert message.subject == "[SBU] Memo filed with the channel: Change course now"
+    message.send()
+    assert [r.subject for r in smtp.received] == ["[SBU] Memo filed with the channel: Change course now"]

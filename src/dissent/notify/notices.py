@@ -63,4 +63,5 @@ def render(person: Person, notice: str, context: dict[str, Any]) -> EmailMessage
             },
         )
     subject, _, body = text.strip().partition("\n")
-    return EmailMessage(subject=subject.strip(), body=body.strip() + "\n", to=[person.email])
+    # one line whatever a title held (a line break in a subject is refused by the mail library)
+    return EmailMessage(subject=" ".join(subject.split()), body=body.strip() + "\n", to=[person.email])
