@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
+from dissent.api import django_errors
 from dissent.api.api import api
 from dissent.log import views as log_views
 from dissent.memos import views as memo_views
@@ -52,7 +53,10 @@ urlpatterns = [
     path("log/", log_views.log_overview, name="log"),
     path("stats/", include("dissent.stats.urls")),
     path("api/v1/", _api_urls()),
+    re_path(r"^api/", django_errors.api_not_found),  # problem details, not the HTML 404 page
     path("admin/", admin.site.urls),
     # Single sign-on (OpenID Connect): each page answers 404 unless settings.OIDC_ENABLED.
     path("oidc/", include(oidc)),
 ]
+
+handler500 = django_errors.server_error

@@ -200,9 +200,6 @@ def test_a_title_may_not_be_edited_into_bidi_controls_through_the_action(cast: C
     assert memo.title == "Before"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="api/: MemoOut.title_warnings (the lead's change, in the hostile-input report)"
-)
 @pytest.mark.parametrize("how", HOW)
 def test_the_api_gives_the_title_warnings_with_the_memo(cast: Cast, how: str) -> None:
     flagged = make_memo(MemoState.FILED, drafter=cast.alice, addressee=cast.paula, title=HOMOGLYPH_TITLE)

@@ -28,7 +28,10 @@ class ExportQuery(Schema):
         "responses": {
             200: {
                 "description": "The export, as an attachment named memo-ID.FORMAT",
-                "content": {"application/pdf": {}, "application/json": {}},
+                "content": {
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                    "application/json": {"schema": {"type": "object"}},
+                },
             }
         }
     },

@@ -11,7 +11,7 @@ from pydantic import Field
 from dissent.errors import InvalidInput, NotFound
 from dissent.log import queries
 
-from .memos import ERRORS
+from .memos import PUBLIC_ERRORS
 from .schemas import MAX_ID
 
 router = Router(tags=["log"])
@@ -55,7 +55,9 @@ class InclusionQuery(Schema):
     tree_size: Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-@router.get("/sth", auth=None, response={200: TreeHeadOut, **ERRORS}, summary="The latest signed tree head")
+@router.get(
+    "/sth", auth=None, response={200: TreeHeadOut, **PUBLIC_ERRORS}, summary="The latest signed tree head"
+)
 def latest_tree_head(request: HttpRequest) -> Any:
     head = queries.latest_tree_head()
     if head is None:
@@ -64,7 +66,10 @@ def latest_tree_head(request: HttpRequest) -> Any:
 
 
 @router.get(
-    "/tree-heads", auth=None, response={200: list[TreeHeadOut], **ERRORS}, summary="Published tree heads"
+    "/tree-heads",
+    auth=None,
+    response={200: list[TreeHeadOut], **PUBLIC_ERRORS},
+    summary="Published tree heads",
 )
 def tree_heads(
     request: HttpRequest,
@@ -79,13 +84,15 @@ def public_key(request: HttpRequest) -> Any:
     return queries.public_key()
 
 
-@router.get("/consistency", auth=None, response={200: ConsistencyOut, **ERRORS}, summary="Consistency proof")
+@router.get(
+    "/consistency", auth=None, response={200: ConsistencyOut, **PUBLIC_ERRORS}, summary="Consistency proof"
+)
 def consistency(request: HttpRequest, query: Query[ConsistencyQuery]) -> Any:
     if query.first > query.second:
         raise InvalidInput(_("first must not be larger than second."))
     return queries.consistency(query.first, query.second)
 
 
-@router.get("/inclusion", auth=None, response={200: InclusionOut, **ERRORS}, summary="Inclusion proof")
+@router.get("/inclusion", auth=None, response={200: InclusionOut, **PUBLIC_ERRORS}, summary="Inclusion proof")
 def inclusion(request: HttpRequest, query: Query[InclusionQuery]) -> Any:
     return queries.inclusion(bytes.fromhex(query.leaf_hash), query.tree_size)

@@ -27,18 +27,23 @@ from .schemas import (
     MemoIn,
     MemoOut,
     MemoPatch,
-    Problem,
+    ProblemDetails,
     ReaderIn,
     SignatureIn,
     SignatureListOut,
     SignatureOut,
+    TitleWarningOut,
     TransitionIn,
 )
 
 router = Router(tags=["memos"])
 
 MemoId = Annotated[int, Path(ge=1, le=MAX_ID)]
-ERRORS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 413: Problem, 422: Problem}
+#: The errors routes declare; api/openapi.py adds those that follow from a route's shape
+#: (401 and 403 with credentials, 413, 415 and 422 with a body, 500 everywhere).
+ERRORS = {status: ProblemDetails for status in (400, 401, 403, 404, 409, 413, 422)}
+#: The public log routes need no credentials and change nothing.
+PUBLIC_ERRORS = {status: ProblemDetails for status in (400, 404, 422)}
 
 
 def person_of(request: HttpRequest) -> Person:
@@ -55,6 +60,7 @@ def memo_out(memo: Memo, person: Person, *, listing: bool = False) -> MemoOut:
     return MemoOut(
         id=memo.pk,
         title=memo.title,
+        title_warnings=[TitleWarningOut(kind=w.kind, message=w.message) for w in memo.title_warnings],
         summary=memo.summary if readable else None,
         body=memo.body if readable else None,
         body_html=render_markdown(memo.body) if readable else None,

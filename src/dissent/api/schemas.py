@@ -5,8 +5,16 @@ from datetime import datetime
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 MAX_ID = 2**63 - 1
+
+
+class BodyIn(Schema):
+    """A JSON request body, read as typed: true is not 1 and "5" is not 5 (pydantic would
+    convert both; the fuzzer sent `"exclude": true` and it was taken as memo 1)."""
+
+    model_config = ConfigDict(strict=True)
 
 
 class MarkingOut(Schema):
@@ -14,7 +22,7 @@ class MarkingOut(Schema):
     label: str
 
 
-class MemoIn(Schema):
+class MemoIn(BodyIn):
     title: str
     summary: str
     body: str
@@ -26,7 +34,7 @@ class MemoIn(Schema):
     )
 
 
-class MemoPatch(Schema):
+class MemoPatch(BodyIn):
     title: str | None = None
     summary: str | None = None
     body: str | None = None
@@ -35,9 +43,19 @@ class MemoPatch(Schema):
     marking: str | None = None
 
 
+class TitleWarningOut(Schema):
+    kind: Literal["bidi", "invisible", "mixed_script"]
+    message: str = Field(description="For people, in the caller's language; names the characters.")
+
+
 class MemoOut(Schema):
     id: int
     title: str
+    title_warnings: list[TitleWarningOut] = Field(
+        description="How the title may deceive a reader: invisible characters, words mixing Latin, "
+        "Cyrillic and Greek letters, bidi controls (in titles stored before they were refused). "
+        "docs/memos.md"
+    )
     summary: str | None = Field(
         description="Null for readers who may not see the memo's text (auditors), and in lists."
     )
@@ -67,7 +85,7 @@ class MemoOut(Schema):
     )
 
 
-class InvitationsIn(Schema):
+class InvitationsIn(BodyIn):
     usernames: list[str] = Field(max_length=200)
     as_drafters: bool = Field(False, description="Invite as co-drafters instead of co-signers.")
 
@@ -76,13 +94,13 @@ class InvitationsOut(Schema):
     invited: list[str]
 
 
-class TransitionIn(Schema):
+class TransitionIn(BodyIn):
     to: Literal["open", "filed", "closed", "withdrawn"] = Field(
         description="Acknowledging and replying have routes of their own (they carry text)."
     )
 
 
-class SignatureIn(Schema):
+class SignatureIn(BodyIn):
     visibility: Literal["named", "protected"]
 
 
@@ -100,7 +118,7 @@ class SignatureListOut(Schema):
     signatures: list[SignatureOut]
 
 
-class ExtensionIn(Schema):
+class ExtensionIn(BodyIn):
     amount: int = Field(
         description="How much later, in the unit the channel's preset uses (e.g. working days)."
     )
@@ -116,7 +134,7 @@ class ExtensionOut(Schema):
     due_after: datetime
 
 
-class AddendumIn(Schema):
+class AddendumIn(BodyIn):
     body: str
 
 
@@ -126,22 +144,33 @@ class AddendumOut(Schema):
     created_at: datetime
 
 
-class Problem(Schema):
+class ValidationIssue(Schema):
+    loc: list[str | int] = Field(description="Where the value was: body, query or path, then the field.")
+    msg: str
     type: str
-    title: str
-    status: int
-    detail: str
 
 
-class AcknowledgmentIn(Schema):
+class ProblemDetails(Schema):
+    """RFC 9457 problem details: the body of every error response (application/problem+json)."""
+
+    type: str = Field(description="Always about:blank: the status says what kind of problem it is.")
+    title: str = Field(description="The HTTP status phrase, e.g. Conflict.")
+    status: int = Field(ge=400, le=599)
+    detail: str = Field(description="What went wrong, in the caller's language.")
+    errors: list[ValidationIssue] | None = Field(
+        None, description="422 only: each field that was refused, and why."
+    )
+
+
+class AcknowledgmentIn(BodyIn):
     text: str = Field("", description="Sent to the drafters and signers; blank sends the standard text.")
 
 
-class ReviewerIn(Schema):
+class ReviewerIn(BodyIn):
     username: str = Field(description="A custodian or principal who drafts the reply.")
 
 
-class ReplyIn(Schema):
+class ReplyIn(BodyIn):
     text: str = Field(description="The substantive reply, in Markdown.")
     marking: str = Field(description="Code of the reply's handling marking.")
 
@@ -155,12 +184,12 @@ class ReplyOut(Schema):
     approved_at: datetime | None
 
 
-class MeetingPreferenceIn(Schema):
+class MeetingPreferenceIn(BodyIn):
     open_to_meeting: bool
 
 
-class MeetingIn(Schema):
-    starts_at: datetime = Field(description="With a time zone, in the future.")
+class MeetingIn(BodyIn):
+    starts_at: datetime = Field(strict=False, description="ISO 8601, with a time zone, in the future.")
     place: str
     agenda: str = ""
 
@@ -180,11 +209,11 @@ class MeetingOut(Schema):
     invitees: list[InviteeOut]
 
 
-class MeetingAnswerIn(Schema):
+class MeetingAnswerIn(BodyIn):
     accept: bool
 
 
-class ReaderIn(Schema):
+class ReaderIn(BodyIn):
     username: str = Field(description="The colleague who may now read the filed memo.")
     reason: str = Field(description="Why; shown on the memo to everyone who sees it.")
 
@@ -195,7 +224,7 @@ class DistributionEntryOut(Schema):
     note: str
 
 
-class CallIn(Schema):
+class CallIn(BodyIn):
     unit: str | None = Field(
         max_length=50,
         description="Code of the unit (with the units below it) whose members may find and co-sign the "

@@ -16,6 +16,7 @@ from dissent.search.forms import DraftTextForm, SearchForm, problems
 from dissent.search.similarity import MemoText
 
 from .memos import ERRORS, person_of
+from .schemas import BodyIn
 
 router = Router(tags=["search"])
 
@@ -53,7 +54,7 @@ class SearchOut(Schema):
     results: list[SearchHitOut]
 
 
-class SimilarIn(Schema):
+class SimilarIn(BodyIn):
     title: str = ""
     summary: str = ""
     body: str = ""
