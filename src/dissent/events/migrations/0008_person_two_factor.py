@@ -4,15 +4,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0007_alter_event_kind'),
+        ("events", "0007_alter_event_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='kind',
-            field=models.CharField(choices=[('memo.created', 'Memo created'), ('memo.edited', 'Memo edited'), ('memo.drafter_added', 'Co-drafter added'), ('memo.invited', 'Co-signer invited'), ('memo.opened', 'Memo opened for signatures'), ('memo.signed', 'Memo signed'), ('memo.signature_withdrawn', 'Signature withdrawn'), ('memo.filed', 'Memo filed'), ('memo.acknowledged', 'Memo acknowledged'), ('memo.replied', 'Memo replied to'), ('memo.closed', 'Memo closed'), ('memo.withdrawn', 'Memo withdrawn'), ('memo.addendum_added', 'Addendum added'), ('memo.reply_extended', 'Reply deadline extended'), ('memo.reviewer_assigned', 'Reviewer assigned'), ('memo.reply_drafted', 'Reply drafted'), ('memo.meeting_preference', "Signer's meeting preference changed"), ('meeting.proposed', 'Meeting proposed'), ('meeting.answered', 'Meeting invitation answered'), ('deadline.reminded', 'Deadline reminder sent'), ('deadline.escalated', 'Overdue deadline escalated'), ('person.time_zone_set', 'Time zone chosen'), ('person.language_set', 'Language chosen'), ('person.signed_out_everywhere', 'Signed out everywhere'), ('memo.read', 'Memo read or exported'), ('memo.reader_added', 'Reader added to the distribution'), ('memo.caveats_set', 'Caveats set'), ('memo.call_set', 'Memo opened to colleagues, or closed to them'), ('memo.purged', 'Memo purged under the retention policy'), ('memo.protected_names_shown', 'Protected names shown to a custodian'), ('person.access_token_created', 'API access token created'), ('person.access_token_revoked', 'API access token revoked'), ('person.two_factor_enabled', 'Two-step verification set up'), ('person.two_factor_disabled', 'Two-step verification turned off'), ('person.two_factor_reset', 'Two-step verification reset by an administrator'), ('person.recovery_codes_created', 'New recovery codes made'), ('person.recovery_code_used', 'Recovery code used to sign in')], max_length=50, verbose_name='kind'),
+            model_name="event",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("memo.created", "Memo created"),
+                    ("memo.edited", "Memo edited"),
+                    ("memo.drafter_added", "Co-drafter added"),
+                    ("memo.invited", "Co-signer invited"),
+                    ("memo.opened", "Memo opened for signatures"),
+                    ("memo.signed", "Memo signed"),
+                    ("memo.signature_withdrawn", "Signature withdrawn"),
+                    ("memo.filed", "Memo filed"),
+                    ("memo.acknowledged", "Memo acknowledged"),
+                    ("memo.replied", "Memo replied to"),
+                    ("memo.closed", "Memo closed"),
+                    ("memo.withdrawn", "Memo withdrawn"),
+                    ("memo.addendum_added", "Addendum added"),
+                    ("memo.reply_extended", "Reply deadline extended"),
+                    ("memo.reviewer_assigned", "Reviewer assigned"),
+                    ("memo.reply_drafted", "Reply drafted"),
+                    ("memo.meeting_preference", "Signer's meeting preference changed"),
+                    ("meeting.proposed", "Meeting proposed"),
+                    ("meeting.answered", "Meeting invitation answered"),
+                    ("deadline.reminded", "Deadline reminder sent"),
+                    ("deadline.escalated", "Overdue deadline escalated"),
+                    ("person.time_zone_set", "Time zone chosen"),
+                    ("person.language_set", "Language chosen"),
+                    ("person.signed_out_everywhere", "Signed out everywhere"),
+                    ("memo.read", "Memo read or exported"),
+                    ("memo.reader_added", "Reader added to the distribution"),
+                    ("memo.caveats_set", "Caveats set"),
+                    ("memo.call_set", "Memo opened to colleagues, or closed to them"),
+                    ("memo.purged", "Memo purged under the retention policy"),
+                    ("memo.protected_names_shown", "Protected names shown to a custodian"),
+                    ("person.access_token_created", "API access token created"),
+                    ("person.access_token_revoked", "API access token revoked"),
+                    ("person.two_factor_enabled", "Two-step verification set up"),
+                    ("person.two_factor_disabled", "Two-step verification turned off"),
+                    ("person.two_factor_reset", "Two-step verification reset by an administrator"),
+                    ("person.recovery_codes_created", "New recovery codes made"),
+                    ("person.recovery_code_used", "Recovery code used to sign in"),
+                ],
+                max_length=50,
+                verbose_name="kind",
+            ),
         ),
     ]
