@@ -39,6 +39,8 @@ from pathlib import Path
 from cosign import DISSENT, machine, recreate_database, stop_server, wait_until_up
 
 P99_LIMIT_MS = 500.0
+#: gunicorn closes a kept-alive connection after 2 s idle; a client idle longer reconnects.
+IDLE_RECONNECT_S = 1.5
 MIX = (("read", 0.70), ("cosign", 0.25), ("draft_file", 0.05))
 
 
@@ -125,8 +127,12 @@ class Connection:
         self.port = port
         self.head = "\r\n".join([f"Host: 127.0.0.1:{port}", *(f"{k}: {v}" for k, v in headers.items())])
         self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self.last_used = 0.0
 
     async def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+        if self.streams is not None and time.monotonic() - self.last_used > IDLE_RECONNECT_S:
+            await self.aclose()  # the server has closed it as idle by now, or is about to: as a browser does
+        self.last_used = time.monotonic()
         if self.streams is None:
             self.streams = await asyncio.open_connection("127.0.0.1", self.port)
         reader, writer = self.streams
@@ -262,7 +268,7 @@ async def run_step(
     started = time.perf_counter()
     await asyncio.gather(
         *(
-            operate(c, memos, random.Random(seed * 100_000 + n), step, deadline)
+            operate(c, memos, random.Random(seed * 100_000 + n), step, deadline, think)
             for n, c in enumerate(clients[:count])
         )
     )
