@@ -40,6 +40,7 @@ urlpatterns = [
     ),
     path("accounts/two-factor/off/", two_factor_views.disable, name="two_factor_disable"),
     path("accounts/preferences/", web_views.preferences, name="preferences"),
+    path("accounts/password/", web_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/tokens/", web_views.create_access_token, name="create_access_token"),
     path("accounts/tokens/<int:token_id>/revoke/", web_views.revoke_access_token, name="revoke_access_token"),
     path("accounts/sign-out-everywhere/", web_views.sign_out_everywhere, name="sign_out_everywhere"),

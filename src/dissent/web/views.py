@@ -7,9 +7,11 @@ from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.conf import settings
 from django.contrib import auth, messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -181,3 +183,21 @@ def _remember_language(response: HttpResponse, code: str) -> None:
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's own password change (the validators in AUTH_PASSWORD_VALIDATORS; every other
+    session of the person ends, this one stays), answering 400 when the form is refused."""
+
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("preferences")
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(
+            self.request, str(_("Your password is changed. You are signed out everywhere else."))
+        )
+        return response
