@@ -82,6 +82,13 @@ def parse_args() -> argparse.Namespace:
         help="one connection per request (Connection: close), as behind a proxy without keep-alive;"
         " otherwise each client keeps its connection, and so its worker, for the whole run",
     )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="signatures per second offered in all (each client sends every clients/rate seconds);"
+        " 0: each client sends its next request as soon as the last is answered",
+    )
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON object")
     parser.add_argument("--keep", action="store_true", help="keep the database and temp dir afterwards")
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)  # the seeding child
@@ -235,17 +242,27 @@ class Connection:
                 await writer.wait_closed()
 
 
-async def cosign(connection: Connection, memo_ids: list[int], deadline: float, out: list[Sample]) -> int:
-    """Sign memos in a shuffled order until the deadline; returns how many requests it sent."""
+async def cosign(
+    connection: Connection, memo_ids: list[int], deadline: float, out: list[Sample], interval: float = 0.0
+) -> int:
+    """Sign memos in a shuffled order until the deadline; returns how many requests it sent.
+    With an `interval`, the client's requests are due that many seconds apart (from a random
+    phase): it waits for the due time, or sends at once if it is late, and the latency is
+    counted from the due time, so that a slow answer also counts against the requests it
+    held up (no coordinated omission)."""
     order = random.sample(memo_ids, len(memo_ids))
     sent = 0
+    due = time.perf_counter() + random.uniform(0, interval)
     for memo_id in order:
+        if interval:
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
         if time.perf_counter() >= deadline:
             break
         sent += 1
         visibility = "protected" if random.random() < PROTECTED_SHARE else "named"
         body = json.dumps({"visibility": visibility}).encode()
-        started = time.perf_counter()
+        started = due if interval else time.perf_counter()
+        due += interval
         try:
             async with asyncio.timeout(30):  # TimeoutError is an OSError
                 status, content = await connection.post(f"/api/v1/memos/{memo_id}/signatures", body)
@@ -284,7 +301,8 @@ async def run_load(
         samples: list[Sample] = []
         started, cpu = time.perf_counter(), time.process_time()
         deadline = started + args.seconds
-        sent = await asyncio.gather(*(cosign(c, memos, deadline, samples) for c in connections))
+        interval = args.clients / args.rate if args.rate else 0.0
+        sent = await asyncio.gather(*(cosign(c, memos, deadline, samples, interval) for c in connections))
         return samples, time.perf_counter() - started, time.process_time() - cpu, sent
     finally:
         await asyncio.gather(*(c.aclose() for c in connections))
@@ -355,7 +373,7 @@ def report(args: argparse.Namespace, box: dict[str, object], r: dict[str, object
         f" PostgreSQL {box['postgresql']}\n"
         f"load:       1-minute load average {box['loadavg_1m_at_start']} when the benchmark started\n"
         f"parameters: clients={args.clients} seconds={args.seconds:g} memos={args.memos}"
-        f" workers={args.workers} threads={args.threads} close={args.close}"
+        f" workers={args.workers} threads={args.threads} close={args.close} rate={args.rate:g}"
         " (server, client and database share this machine)\n"
         f"requests:   {r['requests']} in {r['elapsed_s']} s; 201: {r['successes']};"
         f" per client min/median/max {spread}; the load generator used {r['client_cpu_s']} CPU-s\n"

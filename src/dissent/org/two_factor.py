@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp.models import Device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -133,9 +134,12 @@ def _check_throttle(device: Device) -> None:
         wait = 1
         if data and data.get("locked_until"):
             wait = max(1, math.ceil((data["locked_until"] - timezone.now()).total_seconds()))
-        raise TooManyAttempts(
-            _("Too many wrong codes. Wait %(seconds)s seconds, then try again.") % {"seconds": wait}, wait
+        message = ngettext(
+            "Too many wrong codes. Wait %(seconds)s second, then try again.",
+            "Too many wrong codes. Wait %(seconds)s seconds, then try again.",
+            wait,
         )
+        raise TooManyAttempts(message % {"seconds": wait}, wait)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -100,9 +100,12 @@ def verify(request: HttpRequest) -> HttpResponse:
         if result.used_recovery_code:
             messages.warning(
                 request,
-                _(
+                ngettext(
+                    "You signed in with a recovery code; %(left)s is left. "
+                    "Make new ones on your preferences page if you are running low.",
                     "You signed in with a recovery code; %(left)s are left. "
-                    "Make new ones on your preferences page if you are running low."
+                    "Make new ones on your preferences page if you are running low.",
+                    result.recovery_codes_left,
                 )
                 % {"left": result.recovery_codes_left},
             )
