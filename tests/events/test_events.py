@@ -1,9 +1,11 @@
 import hashlib
 
 import pytest
+from django.db import transaction
 
 from dissent.events.canonical import canonical_json, canonical_sha256
 from dissent.events.models import AppendOnlyError, Event, EventKind
+from dissent.events.recording import record_event
 from dissent.memos.models import MemoState
 
 from ..conftest import Cast
@@ -46,3 +48,10 @@ def test_events_cannot_be_changed_or_deleted(cast: Cast) -> None:
     with pytest.raises(AppendOnlyError):
         event.delete()
     assert Event.objects.get(pk=event.pk).payload != {"forged": True}
+
+
+def test_an_unknown_kind_is_never_recorded(cast: Cast) -> None:
+    before = Event.objects.count()
+    with pytest.raises(ValueError), transaction.atomic():
+        record_event(cast.alice, "memo.made_up", cast.alice, {})  # type: ignore[arg-type]
+    assert Event.objects.count() == before

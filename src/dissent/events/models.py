@@ -61,7 +61,9 @@ class Event(models.Model):
     canonical JSON (events/canonical.py), so a changed payload is detectable.
     """
 
-    kind = models.CharField(_("kind"), max_length=50, choices=EventKind.choices)
+    #: One of EventKind's values: record_event() takes only an EventKind. Not a field with
+    #: choices=, which made every new kind a migration repeating all the others.
+    kind = models.CharField(_("kind"), max_length=50)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -21,7 +21,7 @@ def record_event(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must be called inside the action's transaction")
     event = Event(
-        kind=kind,
+        kind=EventKind(kind).value,  # an unknown kind is a ValueError, never a row
         actor=actor,
         object_type=str(subject._meta.model_name),
         object_id=subject.pk,
