@@ -6,6 +6,7 @@ import json
 from django.db import OperationalError
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.utils import translation
 
 from dissent.api.django_errors import server_error
 from dissent.unavailable import RETRY_AFTER_SECONDS
@@ -13,10 +14,11 @@ from dissent.unavailable import RETRY_AFTER_SECONDS
 
 def answer_while_the_database_fails(path: str) -> HttpResponse:
     request = RequestFactory().get(path)
-    try:
-        raise OperationalError("connection refused")
-    except OperationalError:
-        return server_error(request)
+    with translation.override("en"):
+        try:
+            raise OperationalError("connection refused")
+        except OperationalError:
+            return server_error(request)
 
 
 def test_a_page_says_the_channel_is_briefly_unavailable() -> None:
