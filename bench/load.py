@@ -36,7 +36,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cosign import DISSENT, machine, recreate_database, stop_server, wait_until_up
+from cosign import DISSENT, Connection, machine, recreate_database, stop_server, wait_until_up
 
 P99_LIMIT_MS = 500.0
 #: gunicorn closes a kept-alive connection after 2 s idle; a client idle longer reconnects.
@@ -116,59 +116,6 @@ def seed(members: int, memo_count: int) -> None:
             actions.open_memo(memo, drafter)
             memo_ids.append(memo.pk)
     print(json.dumps({"clients": clients, "memos": memo_ids}))
-
-
-class Connection:
-    """A kept-alive HTTP/1.1 connection for GET and JSON POST; reads Content-Length answers
-    only (Django's CommonMiddleware sets it). Cheaper than httpx by several times, which
-    matters: the load generator shares the two cores with the server and the database."""
-
-    def __init__(self, port: int, headers: dict[str, str]) -> None:
-        self.port = port
-        self.head = "\r\n".join([f"Host: 127.0.0.1:{port}", *(f"{k}: {v}" for k, v in headers.items())])
-        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-        self.last_used = 0.0
-
-    async def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
-        if self.streams is not None and time.monotonic() - self.last_used > IDLE_RECONNECT_S:
-            await self.aclose()  # the server has closed it as idle by now, or is about to: as a browser does
-        self.last_used = time.monotonic()
-        if self.streams is None:
-            self.streams = await asyncio.open_connection("127.0.0.1", self.port)
-        reader, writer = self.streams
-        try:
-            extra = (
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-                if body is not None
-                else ""
-            )
-            writer.write(f"{method} {path} HTTP/1.1\r\n{self.head}\r\n{extra}\r\n".encode() + (body or b""))
-            status_line = await reader.readline()
-            if not status_line:
-                raise ConnectionResetError("the server closed the connection")
-            status, length, keep = int(status_line.split()[1]), 0, True
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, __, value = line.partition(b":")
-                name = name.strip().lower()
-                if name == b"content-length":
-                    length = int(value)
-                elif name == b"connection" and value.strip().lower() == b"close":
-                    keep = False
-            content = await reader.readexactly(length) if length else b""
-        except BaseException:
-            await self.aclose()
-            raise
-        if not keep:
-            await self.aclose()
-        return status, content
-
-    async def aclose(self) -> None:
-        if self.streams is not None:
-            writer = self.streams[1]
-            self.streams = None
-            writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
 
 
 @dataclass
@@ -299,10 +246,10 @@ async def load(
     for n, c in enumerate(seeded["clients"]):  # type: ignore[attr-defined]
         port = args.port + n % 2
         csrf = secrets.token_urlsafe(24)
-        page = Connection(
-            port, {"Cookie": f"sessionid={c['session']}; csrftoken={csrf}", "Accept": "text/html"}
-        )
-        api = Connection(port, {"Authorization": f"Bearer {c['token']}", "Accept": "application/json"})
+        session = {"Cookie": f"sessionid={c['session']}; csrftoken={csrf}", "Accept": "text/html"}
+        page = Connection("127.0.0.1", port, session, idle_reconnect=IDLE_RECONNECT_S)
+        token = {"Authorization": f"Bearer {c['token']}", "Accept": "application/json"}
+        api = Connection("127.0.0.1", port, token, idle_reconnect=IDLE_RECONNECT_S)
         clients.append(Client(page, api, random.Random(n).sample(memos, len(memos))))
     results = []
     try:
