@@ -3,6 +3,7 @@ session engine and the sign-in backend. Each must give what the ORM gives."""
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY
@@ -14,7 +15,7 @@ from django.utils import timezone
 from dissent import rows
 from dissent.events.models import Event, EventKind, PendingEvent
 from dissent.events.recording import record_event
-from dissent.memos.models import MemoState, Signature
+from dissent.memos.models import Memo, MemoState, Signature
 from dissent.org.backends import PersonBackend
 from dissent.org.models import Person, Role
 from dissent.sessions import SessionStore
@@ -122,3 +123,29 @@ def test_a_deactivated_person_is_signed_out_on_their_next_request(cast: Cast) ->
     Person.objects.filter(pk=cast.bob.pk).update(is_active=False)
 
     assert client.get("/api/v1/memos").status_code == 401
+
+
+def test_first_joined_gives_what_select_related_gives_with_the_extra_values(
+    cast: Cast, django_assert_num_queries: Any
+) -> None:
+    memo = make_memo(MemoState.OPEN, drafter=cast.alice, addressee=cast.paula)
+    expected = Memo.objects.select_related("marking", "addressee", "call_unit").get(pk=memo.pk)
+
+    with django_assert_num_queries(1):
+        found = rows.first_joined(
+            Memo,
+            "t.id = %s",
+            [41, memo.pk],
+            related=("marking", "addressee", "call_unit"),
+            extras=("%s + 1",),
+        )
+        assert found is not None
+        got, extras = found
+        assert [getattr(got, f.attname) for f in Memo._meta.concrete_fields] == [
+            getattr(expected, f.attname) for f in Memo._meta.concrete_fields
+        ]
+        assert got.marking == expected.marking and got.marking.label == expected.marking.label
+        assert got.addressee == cast.paula and got.addressee.username == "paula"
+        assert got.call_unit is None  # a null foreign key: nothing joined, no query later
+    assert extras == (42,)
+    assert rows.first_joined(Memo, "t.id = %s", [memo.pk + 1000]) is None

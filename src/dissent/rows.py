@@ -61,6 +61,74 @@ def first[M: models.Model](model: type[M], where: str, params: list[Any]) -> M |
     return model.from_db(connection.alias, attnames, values)
 
 
+def first_joined[M: models.Model](
+    model: type[M],
+    where: str,
+    params: list[Any],
+    *,
+    related: tuple[str, ...] = (),
+    extras: tuple[str, ...] = (),
+) -> tuple[M, tuple[Any, ...]] | None:
+    """Like `first`, with the rows its foreign keys `related` point to (as select_related
+    would put them on the instance) and the values of the SQL expressions `extras` (their
+    placeholders' values come first in `params`, then those of `where`). The model's table
+    is aliased `t`; `where` names its columns as t.column."""
+    sql, parts = _joined_statement(model, related, extras, where, connection.vendor)
+    with cursor() as reader:
+        reader.execute(sql, params)
+        row = reader.fetchone()
+    if row is None:
+        return None
+    instances: list[models.Model | None] = []
+    start = 0
+    for part in parts:
+        width = len(part._meta.concrete_fields)
+        values = row[start : start + width]
+        start += width
+        if values[0] is None and instances:  # a null foreign key: nothing joined
+            instances.append(None)
+            continue
+        instances.append(_instance(part, values))
+    main = instances[0]
+    assert isinstance(main, model)
+    for name, instance in zip(related, instances[1:], strict=True):
+        model._meta.get_field(name).set_cached_value(main, instance)  # type: ignore[union-attr]
+    return main, tuple(row[start:])
+
+
+def _instance(model: type[models.Model], values: Any) -> models.Model:
+    attnames = [field.attname for field in model._meta.concrete_fields]
+    converted = [
+        converter(value, expression, connection) if value is not None else value
+        for value, (expression, converter) in zip(values, _converters(model, connection.vendor), strict=True)
+    ]
+    return model.from_db(connection.alias, attnames, converted)
+
+
+@cache
+def _joined_statement(
+    model: type[models.Model], related: tuple[str, ...], extras: tuple[str, ...], where: str, vendor: str
+) -> tuple[str, list[type[models.Model]]]:
+    quote = connection.ops.quote_name
+    parts: list[type[models.Model]] = [model]
+    columns = [f"t.{quote(str(f.column))}" for f in model._meta.concrete_fields]
+    joins = []
+    for number, name in enumerate(related):
+        field = model._meta.get_field(name)
+        target = field.related_model
+        assert isinstance(target, type) and issubclass(target, models.Model)
+        alias = f"r{number}"
+        parts.append(target)
+        columns += [f"{alias}.{quote(str(f.column))}" for f in target._meta.concrete_fields]
+        joins.append(
+            f"LEFT JOIN {quote(target._meta.db_table)} {alias} "
+            f"ON {alias}.{quote(str(target._meta.pk.column))} = t.{quote(str(field.column))}"  # type: ignore[union-attr]
+        )
+    selected = ", ".join([*columns, *extras])
+    sql = f"SELECT {selected} FROM {quote(model._meta.db_table)} t {' '.join(joins)} WHERE {where} LIMIT 1"  # noqa: S608 - names are the models'
+    return sql, parts
+
+
 @cache
 def _converters(model: type[models.Model], vendor: str) -> list[tuple[Any, Any]]:
     """Per column, the backend's and the field's from-database conversion (for example
