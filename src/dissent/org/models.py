@@ -39,6 +39,12 @@ class OrgUnit(models.Model):
         return self.name
 
 
+def display_name_of(first_name: str, last_name: str, username: str) -> str:
+    """How a person is named on pages: their full name (as Django's get_full_name() makes
+    it), or their user name; for lists read as plain values rather than Person objects."""
+    return f"{first_name} {last_name}".strip() or username
+
+
 class Person(AbstractUser):
     """A member of staff. Signs in with Django's auth; has one role and maybe a supervisor."""
 
@@ -90,7 +96,7 @@ class Person(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.get_full_name() or self.username
+        return display_name_of(self.first_name, self.last_name, self.username)
 
     def has_role(self, role: Role) -> bool:
         return self.is_active and self.role == role
