@@ -66,24 +66,13 @@ def name_audience(memo: Memo, signer: Person) -> NameAudience:
     """What the signing form tells `signer` before they choose: a named signature is seen by
     everyone who sees the memo's signatures; a protected one only by the custodians outside
     the signer's chain of command (policy.can_see_protected_name), each named."""
-    above = _supervisors(signer)
+    above = signer.supervisor_ids()  # one query, not the whole staff directory
     custodians = Person.objects.filter(role=Role.CUSTODIAN, is_active=True).exclude(pk=signer.pk)
     seeing: list[str] = []
     not_seeing: list[str] = []
     for custodian in custodians.order_by("last_name", "first_name", "username"):
         (not_seeing if custodian.pk in above else seeing).append(custodian.display_name)
     return NameAudience(named=who_can_see(memo).count, protected=seeing, not_protected=not_seeing)
-
-
-def _supervisors(person: Person) -> set[int]:
-    """Everyone above `person` in the supervisor chain (a cycle in bad data ends the walk)."""
-    parents = dict(Person.objects.exclude(supervisor=None).values_list("pk", "supervisor_id"))
-    found: set[int] = set()
-    current = parents.get(person.pk)
-    while current is not None and current not in found:
-        found.add(current)
-        current = parents.get(current)
-    return found
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,25 @@ class Person(AbstractUser):
             )
             return {row[0] for row in cursor.fetchall()}
 
+    def supervisor_ids(self) -> set[int]:
+        """Everyone above this person in the supervisor chain, in one query (UNION ends a
+        loop in bad data)."""
+        table = Person._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH RECURSIVE above(id) AS (
+                    SELECT supervisor_id FROM {table} WHERE id = %s AND supervisor_id IS NOT NULL
+                    UNION
+                    SELECT p.supervisor_id FROM {table} p JOIN above a ON p.id = a.id
+                    WHERE p.supervisor_id IS NOT NULL
+                )
+                SELECT id FROM above
+                """,  # noqa: S608 - the table name is ours, the id is a parameter
+                [self.pk],
+            )
+            return {row[0] for row in cursor.fetchall()}
+
 
 class TokenScope(models.TextChoices):
     """What an API access token may do: read is GET routes only; write is every route."""
