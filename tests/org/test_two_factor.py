@@ -16,10 +16,12 @@ from dissent.events.models import Event, EventKind
 from dissent.org import two_factor
 from dissent.org.actions import create_access_token
 from dissent.org.models import Person
+from dissent.worker import run_tasks
 
 from ..conftest import Cast, csrf, signed_in
 from ..e2e.browsing import totp_code
 from ..factories import PASSWORD, enrol_authenticator
+from ..smtp import Inbox
 
 pytestmark = pytest.mark.django_db
 
@@ -267,3 +269,23 @@ def test_a_code_is_throttled_per_device_even_across_browsers(
     assert device.throttling_failure_count == 1
     time_machine.shift(timedelta(seconds=0.5))
     assert post(password_only(cast.carol), "/accounts/two-factor/", code="999998").status_code == 429
+
+
+def test_each_change_is_told_to_the_person_by_e_mail(cast: Cast, smtp: Inbox) -> None:
+    client = password_only(cast.alice)
+    set_up(client)
+    post(client, "/accounts/two-factor/recovery-codes/")
+    post(client, "/accounts/two-factor/off/")
+    enrol_authenticator(cast.carol)
+    call_command("resettwofactor", "carol", by="adam")
+
+    run_tasks(max_tasks=None)
+
+    to_alice = [r.text for r in smtp.to("alice@example.org")]
+    assert len(to_alice) == 3
+    assert all(r.subject == "Your two-step verification has changed" for r in smtp.received)
+    assert "An authenticator app was paired" in to_alice[0]
+    assert "New recovery codes were made" in to_alice[1]
+    assert "turned off" in to_alice[2]
+    assert "Sign out everywhere" in to_alice[2]
+    assert ["An administrator removed" in r.text for r in smtp.to("carol@example.org")] == [True]

@@ -34,6 +34,7 @@ NOTICES = frozenset(
         "meeting_answered",
         "deadline_reminder",
         "deadline_escalation",
+        "two_factor_changed",
     }
 )
 

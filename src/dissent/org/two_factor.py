@@ -25,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from dissent.errors import InvalidInput, InvalidState, NotAllowed
 from dissent.events.models import EventKind
 from dissent.events.recording import record_event
+from dissent.notify.notices import send_notice
 
 from .models import Person
 
@@ -103,7 +104,8 @@ def confirm_enrolment(person: Person, device: TOTPDevice, code: str) -> list[str
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             record_event(person, EventKind.PERSON_TWO_FACTOR_ENABLED, person, {"person": person.pk})
-            return _replace_recovery_codes(person)
+            _tell(person, "enabled")
+            return _replace_recovery_codes(person, tell=False)
     raise InvalidInput(
         _("That code is not right. Check the time on your phone, then enter the code it shows now.")
     )
@@ -117,7 +119,13 @@ def new_recovery_codes(person: Person) -> list[str]:
     return _replace_recovery_codes(person)
 
 
-def _replace_recovery_codes(person: Person) -> list[str]:
+def _tell(person: Person, change: str) -> None:
+    """An e-mail to the person about a change to their second step, so that someone who
+    got hold of their account cannot change it unnoticed (sent when the change commits)."""
+    send_notice(person, "two_factor_changed", {"change": change})
+
+
+def _replace_recovery_codes(person: Person, *, tell: bool = True) -> list[str]:
     StaticDevice.objects.filter(user=person).delete()
     device = StaticDevice.objects.create(user=person, name=RECOVERY_NAME, confirmed=True)
     codes = [_new_code() for __ in range(RECOVERY_CODE_COUNT)]
@@ -125,6 +133,8 @@ def _replace_recovery_codes(person: Person) -> list[str]:
     record_event(
         person, EventKind.PERSON_RECOVERY_CODES_CREATED, person, {"person": person.pk, "count": len(codes)}
     )
+    if tell:
+        _tell(person, "recovery_codes")
     return codes
 
 
@@ -186,6 +196,7 @@ def disable(person: Person) -> None:
         raise NotAllowed(_("Your role requires two-step verification; it cannot be turned off."))
     _remove_devices(person)
     record_event(person, EventKind.PERSON_TWO_FACTOR_DISABLED, person, {"person": person.pk})
+    _tell(person, "disabled")
 
 
 @transaction.atomic
@@ -196,6 +207,7 @@ def reset(person: Person, by: Person | None) -> None:
     record_event(
         by, EventKind.PERSON_TWO_FACTOR_RESET, person, {"person": person.pk, "by": by.pk if by else None}
     )
+    _tell(person, "reset")
 
 
 def _remove_devices(person: Person) -> None:
