@@ -49,7 +49,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--steps", default="25,50,100,200,300", help="concurrent clients at each step")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each step")
     parser.add_argument("--memos", type=int, default=40, help="open memos everyone may read and co-sign")
-    parser.add_argument("--threads", type=int, default=8, help="threads in each app process")
+    parser.add_argument("--threads", type=int, default=8, help="threads in each gunicorn worker")
+    parser.add_argument("--workers", type=int, default=1, help="gunicorn workers in each app process")
     parser.add_argument(
         "--think",
         type=float,
@@ -307,7 +308,7 @@ def main() -> int:
             subprocess.run(seeding, env=env, check=True, capture_output=True, text=True).stdout
         )
         for offset in (0, 1):
-            command = [DISSENT, "serve", "--workers", "1", "--threads", str(args.threads)]
+            command = [DISSENT, "serve", "--workers", str(args.workers), "--threads", str(args.threads)]
             command += ["--bind", f"127.0.0.1:{args.port + offset}", "--connections", str(most)]
             with (var_dir / f"app-{offset}.log").open("wb") as out:
                 servers.append(
@@ -326,7 +327,7 @@ def main() -> int:
             f" {box['postgresql']}; load average {box['loadavg_1m_at_start']}) ==\n"
             f"mix: 70% read a memo page, 25% co-sign, 5% draft and file; {args.seconds:g} s a step;"
             f" each member thinks {args.think:g} s on average between operations;"
-            f" 2 app processes x {args.threads} threads + 1 worker",
+            f" 2 app processes x {args.workers} gunicorn worker(s) x {args.threads} threads + 1 worker",
             flush=True,
         )
         results = asyncio.run(load(args, seeded, servers[:2]))
