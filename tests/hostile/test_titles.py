@@ -213,3 +213,20 @@ def test_the_api_gives_the_title_warnings_with_the_memo(cast: Cast, how: str) ->
     assert "CYRILLIC SMALL LETTER A" in one["title_warnings"][0]["message"]
     assert listed[flagged.pk]["title_warnings"] == one["title_warnings"]
     assert listed[plain.pk]["title_warnings"] == []
+
+
+@pytest.mark.parametrize("how", HOW)
+def test_search_and_suggestions_in_the_api_give_the_title_warnings_too(cast: Cast, how: str) -> None:
+    flagged = make_memo(MemoState.FILED, drafter=cast.alice, addressee=cast.paula, title=HOMOGLYPH_TITLE)
+    client = ApiClient(cast.alice, how=how)
+
+    hits = client.get("/search?q=refund").json()["results"]
+    draft = {
+        "title": "Refund the fees under the policy",
+        "summary": "We ask leadership to change course.",
+        "body": "## Why\n\nBecause the policy fails on its own terms.",
+    }
+    suggested = client.send("POST", "/similar", draft).json()
+
+    assert [h["title_warnings"][0]["kind"] for h in hits if h["id"] == flagged.pk] == ["mixed_script"]
+    assert [s["title_warnings"][0]["kind"] for s in suggested if s["id"] == flagged.pk] == ["mixed_script"]

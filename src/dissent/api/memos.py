@@ -52,6 +52,11 @@ def person_of(request: HttpRequest) -> Person:
     return user
 
 
+def title_warnings_out(memo: Memo) -> list[TitleWarningOut]:
+    """How the memo's title may deceive a reader, wherever the API shows the title."""
+    return [TitleWarningOut(kind=w.kind, message=w.message) for w in memo.title_warnings]
+
+
 def memo_out(memo: Memo, person: Person, *, listing: bool = False) -> MemoOut:
     """One memo as `person` may see it. In a listing the texts are left out: reading a
     filed memo's text is recorded (memos/reads.py), and a list is not a reading."""
@@ -60,7 +65,7 @@ def memo_out(memo: Memo, person: Person, *, listing: bool = False) -> MemoOut:
     return MemoOut(
         id=memo.pk,
         title=memo.title,
-        title_warnings=[TitleWarningOut(kind=w.kind, message=w.message) for w in memo.title_warnings],
+        title_warnings=title_warnings_out(memo),
         summary=memo.summary if readable else None,
         body=memo.body if readable else None,
         body_html=render_markdown(memo.body) if readable else None,

@@ -15,8 +15,8 @@ from dissent.search import queries, similar
 from dissent.search.forms import DraftTextForm, SearchForm, problems
 from dissent.search.similarity import MemoText
 
-from .memos import ERRORS, person_of
-from .schemas import BodyIn
+from .memos import ERRORS, person_of, title_warnings_out
+from .schemas import BodyIn, TitleWarningOut
 
 router = Router(tags=["search"])
 
@@ -38,6 +38,7 @@ class SearchParams(Schema):
 class SearchHitOut(Schema):
     id: int
     title: str
+    title_warnings: list[TitleWarningOut] = Field(description="As in a memo: how the title may deceive.")
     state: str
     marking: str
     signature_count: int
@@ -66,6 +67,7 @@ class SimilarIn(BodyIn):
 class SimilarOut(Schema):
     id: int
     title: str
+    title_warnings: list[TitleWarningOut] = Field(description="As in a memo: how the title may deceive.")
     state: str
     score: float = Field(description="0 to 1: how much the two texts share.")
     shared: list[str] = Field(description="Words the two share, most telling first.")
@@ -98,6 +100,7 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> SearchOut:
             SearchHitOut(
                 id=hit.memo.pk,
                 title=hit.memo.shown_title,
+                title_warnings=title_warnings_out(hit.memo),
                 state=hit.memo.state,
                 marking=hit.memo.marking.code,
                 signature_count=hit.memo.signature_count,  # type: ignore[attr-defined]
@@ -121,6 +124,7 @@ def similar_memos(request: HttpRequest, payload: SimilarIn) -> list[SimilarOut]:
         SimilarOut(
             id=s.memo.pk,
             title=s.memo.shown_title,
+            title_warnings=title_warnings_out(s.memo),
             state=s.memo.state,
             score=round(s.score, 4),
             shared=s.shared,
