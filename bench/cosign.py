@@ -101,33 +101,52 @@ def seed(clients: int, memo_count: int) -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dissent.settings")
     django.setup()
-    from itertools import batched
 
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
 
-    from dissent.memos import actions
-    from dissent.org.models import Person, Role
+    from dissent.org.models import Person
 
     hashed = make_password(PASSWORD)
     members = [f"member{i:04d}" for i in range(clients)]
     with transaction.atomic():  # one commit instead of thousands
         Person.objects.bulk_create([Person(username=u, last_name="Bench", password=hashed) for u in members])
-        Person.objects.create(username="principal", role=Role.PRINCIPAL, password=hashed)
-        drafter = Person.objects.create(username="drafter", password=hashed)
-        for n in range(memo_count):
-            memo = actions.create_memo(
-                drafter,
-                title=f"Bench memo {n}",
-                summary="A memo for the co-signing benchmark.",
-                body="## Why\n\nBecause the benchmark needs something to sign.",
-                policy_questioned="Benchmark policy",
-                addressee="principal",
-                marking="SBU",
-            )
-            for chunk in batched(members, actions.MAX_INVITATIONS_PER_REQUEST):
-                actions.invite(memo, drafter, usernames=chunk)
-            actions.open_memo(memo, drafter)
+        open_memos(
+            members,
+            memo_count,
+            title="Bench memo",
+            summary="A memo for the co-signing benchmark.",
+            body="## Why\n\nBecause the benchmark needs something to sign.",
+        )
+
+
+def open_memos(members: list[str], count: int, *, title: str, summary: str, body: str) -> list[int]:
+    """For a benchmark's seeding child (Django set up, inside its transaction): the addressee
+    "principal", the drafter "drafter" and `count` open memos ("TITLE n") to which every one
+    of `members` is invited. Returns their ids."""
+    from itertools import batched
+
+    from dissent.memos import actions
+    from dissent.org.models import Person, Role
+
+    Person.objects.create(username="principal", role=Role.PRINCIPAL)
+    drafter = Person.objects.create(username="drafter")
+    memo_ids = []
+    for n in range(count):
+        memo = actions.create_memo(
+            drafter,
+            title=f"{title} {n}",
+            summary=summary,
+            body=body,
+            policy_questioned=f"{title} policy",
+            addressee="principal",
+            marking="SBU",
+        )
+        for chunk in batched(members, actions.MAX_INVITATIONS_PER_REQUEST):
+            actions.invite(memo, drafter, usernames=chunk)
+        actions.open_memo(memo, drafter)
+        memo_ids.append(memo.pk)
+    return memo_ids
 
 
 def admin_conninfo(database_url: str) -> tuple[str, str]:

@@ -46,7 +46,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from cosign import DISSENT, stop_server
+from cosign import DISSENT, open_memos, stop_server
 
 RECOVERY_GOAL_S = 5.0
 MERGE_DELAY_S = 5
@@ -94,13 +94,10 @@ def seed(members: int, memo_count: int) -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dissent.settings")
     django.setup()
-    from itertools import batched
-
     from django.db import transaction
 
-    from dissent.memos import actions
     from dissent.org.actions import create_access_token
-    from dissent.org.models import Person, Role
+    from dissent.org.models import Person
 
     names = [f"member{i:04d}" for i in range(members)]
     tokens = {}
@@ -108,23 +105,13 @@ def seed(members: int, memo_count: int) -> None:
         people = Person.objects.bulk_create([Person(username=u, last_name="Crash") for u in names])
         for person in people:
             tokens[person.username] = create_access_token(person, name="crash", scope="write", days=1)[1]
-        Person.objects.create(username="principal", role=Role.PRINCIPAL)
-        drafter = Person.objects.create(username="drafter")
-        memo_ids = []
-        for n in range(memo_count):
-            memo = actions.create_memo(
-                drafter,
-                title=f"Crash memo {n}",
-                summary="A memo for the crash test.",
-                body="## Why\n\nBecause the crash test needs something to sign.",
-                policy_questioned="Crash policy",
-                addressee="principal",
-                marking="SBU",
-            )
-            for chunk in batched(names, actions.MAX_INVITATIONS_PER_REQUEST):
-                actions.invite(memo, drafter, usernames=chunk)
-            actions.open_memo(memo, drafter)
-            memo_ids.append(memo.pk)
+        memo_ids = open_memos(
+            names,
+            memo_count,
+            title="Crash memo",
+            summary="A memo for the crash test.",
+            body="## Why\n\nBecause the crash test needs something to sign.",
+        )
     print(json.dumps({"tokens": tokens, "memos": memo_ids}))
 
 

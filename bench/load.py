@@ -36,7 +36,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cosign import DISSENT, Connection, machine, recreate_database, stop_server, wait_until_up
+from cosign import DISSENT, Connection, machine, open_memos, recreate_database, stop_server, wait_until_up
 
 P99_LIMIT_MS = 500.0
 #: gunicorn closes a kept-alive connection after 2 s idle; a client idle longer reconnects.
@@ -72,16 +72,13 @@ def seed(members: int, memo_count: int) -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dissent.settings")
     django.setup()
-    from itertools import batched
-
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.db import transaction
     from django.utils.module_loading import import_string
 
-    from dissent.memos import actions
     from dissent.org.actions import create_access_token
-    from dissent.org.models import Person, Role
+    from dissent.org.models import Person
     from dissent.web.middleware import LAST_SEEN
 
     store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
@@ -99,23 +96,13 @@ def seed(members: int, memo_count: int) -> None:
             session.create()
             token = create_access_token(person, name="load", scope="write", days=1)[1]
             clients.append({"session": session.session_key, "token": token})
-        Person.objects.create(username="principal", role=Role.PRINCIPAL)
-        drafter = Person.objects.create(username="drafter")
-        memo_ids = []
-        for n in range(memo_count):
-            memo = actions.create_memo(
-                drafter,
-                title=f"Crisis memo {n}",
-                summary="We ask leadership to change course before the crisis deepens.",
-                body="## Why\n\n" + "The policy fails on its own terms, for these reasons. " * 40,
-                policy_questioned="Crisis policy",
-                addressee="principal",
-                marking="SBU",
-            )
-            for chunk in batched(names, actions.MAX_INVITATIONS_PER_REQUEST):
-                actions.invite(memo, drafter, usernames=chunk)
-            actions.open_memo(memo, drafter)
-            memo_ids.append(memo.pk)
+        memo_ids = open_memos(
+            names,
+            memo_count,
+            title="Crisis memo",
+            summary="We ask leadership to change course before the crisis deepens.",
+            body="## Why\n\n" + "The policy fails on its own terms, for these reasons. " * 40,
+        )
     print(json.dumps({"clients": clients, "memos": memo_ids}))
 
 
