@@ -35,11 +35,16 @@ HOW_LABELS = {
 }
 
 
-@transaction.atomic
 def record_read(person: Person, memo: Memo, *, how: How, export_id: str | None = None) -> Event | None:
-    """Record that `person` read or exported `memo` (which they were allowed to)."""
+    """Record that `person` read or exported `memo` (which they were allowed to). Reads of
+    a memo not yet filed are not recorded, and cost no transaction."""
     if not memo.is_filed:
         return None
+    with transaction.atomic():
+        return _record_read(person, memo, how, export_id)
+
+
+def _record_read(person: Person, memo: Memo, how: How, export_id: str | None) -> Event:
     payload: dict[str, object] = {"memo": memo.pk, "how": how, "marking": memo.marking.code}
     if export_id is not None:
         payload["export"] = export_id
@@ -52,14 +57,15 @@ def record_read(person: Person, memo: Memo, *, how: How, export_id: str | None =
     return record_event(person, EventKind.MEMO_READ, memo, payload)
 
 
-@transaction.atomic
 def record_protected_names_shown(
     person: Person, memo: Memo, lines: "list[SignatureLine]", *, how: How
 ) -> None:
     """Each time a custodian is shown protected signers' names, that is recorded: who, when,
     on which memo, how many names, and where (page, API, export)."""
     shown = sum(1 for line in lines if line.visibility == "protected" and line.name and not line.mine)
-    if shown:
+    if not shown:
+        return
+    with transaction.atomic():
         record_event(
             person, EventKind.MEMO_PROTECTED_NAMES_SHOWN, memo, {"memo": memo.pk, "names": shown, "how": how}
         )

@@ -36,7 +36,7 @@ from .forms import (
     SignForm,
     TransitionForm,
 )
-from .models import Memo, MemoState, Reply
+from .models import Memo, MemoState, Reply, Visibility
 from .notices import default_acknowledgment
 from .policy import Action
 from .visibility import distribution, name_audience, who_can_see
@@ -122,7 +122,8 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
         queries.signature_of(person, memo) if Action.MEETING_PREFERENCE.value in allowed else None
     )
     response = queries.response_seen_by(person, memo)
-    caveat_list = list(memo.caveats.all())
+    parts = queries.memo_parts(memo)
+    caveat_list = list(memo.caveats.all()) if parts.caveats else []
     context = {
         "memo": memo,
         # The banner shows the highest marking of the parts on the page (memo, reply).
@@ -136,9 +137,11 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
         "nothing_to_do": not (allowed - {Action.RECEIPT.value, Action.EXPORT.value}),
         "transitions": _transitions_for(allowed),
         "addenda": [(a, render_markdown(a.body)) for a in memo.addenda.select_related("author")]
-        if readable
+        if readable and parts.addenda
         else [],
-        "sign_form": SignForm(),
+        # The two radio buttons by hand: SignForm's RadioSelect rendered through the form
+        # templates cost ~15% of this page's CPU (docs/performance.md). Named comes first.
+        "visibility_choices": Visibility.choices,
         "name_audience": name_audience(memo, person) if Action.SIGN.value in allowed else None,
         "invite_form": InviteForm(),
         "call_form": CallForm(initial={"unit": memo.call_unit.code if memo.call_unit else ""})
@@ -146,7 +149,7 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
         else None,
         "addendum_form": AddendumForm(),
         "extension_form": ExtensionForm(),
-        "extensions": list(memo.extensions.all()),
+        "extensions": list(memo.extensions.all()) if parts.extensions else [],
         "who_can_see": who_can_see(memo),
         "body_max": settings.MEMO_BODY_MAX_CHARS,
         "receipt": _receipt_summary(person, memo),

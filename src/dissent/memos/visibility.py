@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from dissent.org.models import Person, Role
+from dissent.org.models import Person, Role, display_name_of
 
 from .models import Memo, MemoState
 from .policy import VISIBLE_TO, Standing
@@ -66,12 +66,10 @@ def name_audience(memo: Memo, signer: Person) -> NameAudience:
     """What the signing form tells `signer` before they choose: a named signature is seen by
     everyone who sees the memo's signatures; a protected one only by the custodians outside
     the signer's chain of command (policy.can_see_protected_name), each named."""
-    above = signer.supervisor_ids()  # one query, not the whole staff directory
-    custodians = Person.objects.filter(role=Role.CUSTODIAN, is_active=True).exclude(pk=signer.pk)
     seeing: list[str] = []
     not_seeing: list[str] = []
-    for custodian in custodians.order_by("last_name", "first_name", "username"):
-        (not_seeing if custodian.pk in above else seeing).append(custodian.display_name)
+    for first_name, last_name, username, in_chain in signer.custodians_against_chain():
+        (not_seeing if in_chain else seeing).append(display_name_of(first_name, last_name, username))
     return NameAudience(named=who_can_see(memo).count, protected=seeing, not_protected=not_seeing)
 
 

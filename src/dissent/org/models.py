@@ -123,23 +123,38 @@ class Person(AbstractUser):
             return {row[0] for row in cursor.fetchall()}
 
     def supervisor_ids(self) -> set[int]:
-        """Everyone above this person in the supervisor chain, in one query (UNION ends a
-        loop in bad data)."""
+        """Everyone above this person in the supervisor chain, in one query."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"{_above(Person._meta.db_table)} SELECT id FROM above", [self.pk])  # noqa: S608
+            return {row[0] for row in cursor.fetchall()}
+
+    def custodians_against_chain(self) -> list[tuple[str, str, str, bool]]:
+        """The active custodians other than this person (first name, last name, user name),
+        ordered by name, each with whether they are above this person in the supervisor
+        chain: one query, for the signing form's "who will see your name"."""
         table = Person._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
-                f"""
-                WITH RECURSIVE above(id) AS (
-                    SELECT supervisor_id FROM {table} WHERE id = %s AND supervisor_id IS NOT NULL
-                    UNION
-                    SELECT p.supervisor_id FROM {table} p JOIN above a ON p.id = a.id
-                    WHERE p.supervisor_id IS NOT NULL
-                )
-                SELECT id FROM above
-                """,  # noqa: S608 - the table name is ours, the id is a parameter
-                [self.pk],
+                f"""{_above(table)}
+                SELECT first_name, last_name, username, id IN (SELECT id FROM above)
+                FROM {table} WHERE role = %s AND is_active AND id <> %s
+                ORDER BY last_name, first_name, username
+                """,  # noqa: S608 - the table name is ours, the values are parameters
+                [self.pk, Role.CUSTODIAN.value, self.pk],
             )
-            return {row[0] for row in cursor.fetchall()}
+            return [(first, last, username, bool(up)) for first, last, username, up in cursor.fetchall()]
+
+
+def _above(table: str) -> str:
+    """The CTE `above(id)`: everyone above the person whose id is its one parameter in the
+    supervisor chain (UNION ends a loop in bad data)."""
+    return f"""
+        WITH RECURSIVE above(id) AS (
+            SELECT supervisor_id FROM {table} WHERE id = %s AND supervisor_id IS NOT NULL
+            UNION
+            SELECT p.supervisor_id FROM {table} p JOIN above a ON p.id = a.id
+            WHERE p.supervisor_id IS NOT NULL
+        )"""  # noqa: S608 - the table name is ours
 
 
 class TokenScope(models.TextChoices):
