@@ -96,6 +96,14 @@ def first_joined[M: models.Model](
     return main, tuple(row[start:])
 
 
+def converter(model: type[models.Model], attname: str) -> Any:
+    """A function turning a value of `model`'s column `attname`, as read by `cursor()`, into
+    what the ORM would give (a datetime from SQLite's text, for example)."""
+    index = [field.attname for field in model._meta.concrete_fields].index(attname)
+    expression, convert = _converters(model, connection.vendor)[index]
+    return lambda value: convert(value, expression, connection) if value is not None else None
+
+
 def _instance(model: type[models.Model], values: Any) -> models.Model:
     attnames = [field.attname for field in model._meta.concrete_fields]
     converted = [

@@ -9,7 +9,8 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from dissent import identities, rows
+from dissent import identities
+from dissent import rows as dissent_rows
 from dissent.errors import NotAllowed
 from dissent.org.models import Person, Role, display_name_of
 
@@ -92,7 +93,7 @@ def memo_parts(memo: Memo) -> MemoParts:
         f"(SELECT COUNT(*) FROM {quote(table)} WHERE memo_id = %s)"  # noqa: S608 - names are the models'
         for table in tables
     )
-    with rows.cursor() as cursor:
+    with dissent_rows.cursor() as cursor:
         cursor.execute(f"SELECT {counts}", [memo.pk] * len(tables))
         caveats, addenda, extensions = cursor.fetchone()
     return MemoParts(caveats, addenda, extensions)
@@ -114,6 +115,14 @@ class SignatureLine:
     mine: bool
 
 
+_SIGNATURE_LINES = """
+    SELECT s.id, s.visibility, s.signed_at, s.person_id, s.signer_sealed, s.signer_tag,
+           p.first_name, p.last_name, p.username
+    FROM {signature} s LEFT JOIN {person} p ON p.id = s.person_id
+    WHERE s.memo_id = %s ORDER BY s.signed_at, s.id
+"""
+
+
 def signatures_seen_by(viewer: Person, memo: Memo) -> list[SignatureLine]:
     """The memo's signatures, each with the signer's name only where the viewer may see it.
     Hidden signatures still appear (the count stays exact) but without name or time.
@@ -124,14 +133,13 @@ def signatures_seen_by(viewer: Person, memo: Memo) -> list[SignatureLine]:
     custodian = viewer.has_role(Role.CUSTODIAN)
     # Plain values, not Signature and Person objects: a crisis memo has thousands of lines,
     # and making two model instances for each was most of the memo page's CPU.
-    rows = list(
-        Signature.objects.filter(memo=memo)
-        .order_by("signed_at", "id")
-        .values_list(
-            "id", "visibility", "signed_at", "person_id", "signer_sealed", "signer_tag",
-            "person__first_name", "person__last_name", "person__username",
+    # Plain SQL too: compiling the ORM's join was a tenth of the page's CPU.
+    with dissent_rows.cursor() as cursor:
+        cursor.execute(
+            _SIGNATURE_LINES.format(signature=Signature._meta.db_table, person=Person._meta.db_table),
+            [memo.pk],
         )
-    )  # fmt: skip
+        rows = cursor.fetchall()
     my_tag = identities.signer_tag(viewer.pk)
     opened: dict[int, int] = {}
     people: dict[int, Person] = {}
@@ -141,7 +149,9 @@ def signatures_seen_by(viewer: Person, memo: Memo) -> list[SignatureLine]:
         people = Person.objects.in_bulk(set(opened.values()))
         subordinates = viewer.subordinate_ids()
     lines = []
-    for pk, visibility, signed_at, person_id, __, signer_tag, first, last, username in rows:
+    when = dissent_rows.converter(Signature, "signed_at")
+    for pk, visibility, stored_at, person_id, __, signer_tag, first, last, username in rows:
+        signed_at = when(stored_at)
         name: str | None
         if person_id is not None:
             name, login, mine = display_name_of(first, last, username), username, person_id == viewer.pk
