@@ -43,7 +43,7 @@ define install-debs
 	fi
 endef
 
-.PHONY: help demo test test-browser e2e test-postgres fuzz crash load lint format lock bench clean system-packages system-packages-test browser-deps oidc-deps
+.PHONY: help demo test test-browser e2e test-postgres fuzz crash load lint format lock bench clean system-packages system-packages-test browser-deps oidc-deps vendor-js
 
 help:
 	@echo "make demo           seed a demo organisation and serve it on http://127.0.0.1:8000"
@@ -63,6 +63,7 @@ help:
 	@echo "make system-packages       the Debian packages the PDF export needs (run by demo)"
 	@echo "make system-packages-test  those, poppler-utils and gettext for the tests (run by test)"
 	@echo "make browser-deps   Debian's chromium and axe-core (npm ci) for the browser tests (run by test)"
+	@echo "make vendor-js      rebuild the committed @noble/curves bundle ring.js imports (tools/noble)"
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "No Python 3.12+ found. Install python3.12 (or pyenv install 3.12) and retry."; exit 1; }
@@ -98,6 +99,13 @@ $(AXE_INSTALLED): tests/e2e/package.json tests/e2e/package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: install Node.js 18 or newer with npm (Debian: apt-get install npm)"; exit 1; }
 	cd tests/e2e && npm ci --no-audit --no-fund
 	touch $@
+
+# The parts of @noble/curves the browser's ring signature uses, bundled by esbuild into one
+# committed ES module (src/dissent/anonymous/static/anonymous/vendor/noble.js), versions pinned
+# by tools/noble/package-lock.json. Run after changing tools/noble; the site never needs npm.
+vendor-js:
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: install Node.js 20 or newer with npm (Debian: apt-get install npm)"; exit 1; }
+	cd tools/noble && npm ci --no-audit --no-fund && npm run build
 
 demo: $(VENV)/.base-installed system-packages
 	$(BIN)/dissent demo
@@ -142,6 +150,8 @@ format: $(VENV)/.dev-installed
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/cosign.py
+	$(BIN)/python bench/ring.py
+	$(BIN)/python bench/ring_browser.py
 
 lock:
 	cd requirements && uv pip compile --python-version 3.12 --generate-hashes base.in -o base.lock

@@ -38,21 +38,6 @@ def totp_code(shown_key: str) -> str:
 
 HERE = Path(__file__).resolve().parent
 
-#: Debian's Chromium; Playwright's own browser builds are never downloaded.
-CHROMIUM = os.environ.get("DISSENT_CHROMIUM", "/usr/bin/chromium")
-#: Headless as root, in the fresh profile Playwright makes, with nothing that calls out:
-#: without the background-networking flags Chromium's own connections are refused by the
-#: closed network and it logs errors.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 #: axe-core from the npm registry, pinned in package.json / package-lock.json (`npm ci`).
 AXE_SOURCE = HERE / "node_modules" / "axe-core" / "axe.min.js"

@@ -11,7 +11,8 @@ import pytest
 from django.db import connections
 from playwright.sync_api import Browser, sync_playwright
 
-from .browsing import AXE_SOURCE, CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Browsing
+from .browsing import AXE_SOURCE, SCREENSHOTS, Browsing
+from .chromium import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture
