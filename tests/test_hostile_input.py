@@ -40,6 +40,8 @@ API_WRITE_ROUTES = [
     ("post", "/api/v1/memos/{memo_id}/meetings"),
     ("post", "/api/v1/meetings/{meeting_id}/answer"),
     ("post", "/api/v1/similar"),
+    ("post", "/api/v1/anonymous/keys"),
+    ("post", "/api/v1/anonymous/signatures"),
 ]
 
 

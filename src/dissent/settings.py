@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "dissent.log",
     "dissent.markings",
     "dissent.memos",
+    "dissent.anonymous",
     "dissent.deadlines",
     "dissent.stats",
     "dissent.notify",
@@ -330,6 +331,9 @@ SECURE_CSP = {
 
 # The largest memo body we accept, in characters; larger input is refused with a clear message.
 MEMO_BODY_MAX_CHARS = env_int("MEMO_BODY_MAX_CHARS", 100_000)
+# The smallest ring an anonymous signature may hide in (docs/anonymous-signatures.md): with
+# fewer enrolled keys, signing anonymously says too much about who signed.
+ANONYMOUS_MIN_RING = env_int("ANONYMOUS_MIN_RING", 5)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 
 # The tamper-evident log (docs/log.md). Every committed event is in a signed tree head within

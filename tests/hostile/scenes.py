@@ -2,11 +2,16 @@
 a payload that succeeds: a hostile variant of that payload must then fail for its own sake,
 not because the memo was in the wrong state."""
 
-from dataclasses import dataclass
+import base64
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from dissent import clock
+from dissent.anonymous import actions as anonymous_actions
+from dissent.anonymous import queries as anonymous_queries
+from dissent.anonymous import ring
+from dissent.log.sequencer import integrate_pending
 from dissent.memos import responses
 from dissent.memos.models import Meeting, Memo, MemoState, Visibility
 from dissent.org.models import Person
@@ -23,6 +28,8 @@ class World:
     filed: Memo
     acknowledged: Memo
     meeting: Meeting
+    #: Secret keys for anonymous signing of the members who enrolled one (bob among them).
+    anonymous_secrets: dict[str, bytes] = field(default_factory=dict)
 
 
 def build_world(cast: Cast) -> World:
@@ -49,7 +56,26 @@ def build_world(cast: Cast) -> World:
     meeting = responses.propose_meeting(
         acknowledged, cast.paula, starts_at=clock.now() + timedelta(days=3), place="Room 4"
     )
-    return World(cast, draft, opened, filed, acknowledged, meeting)
+    secrets = {}
+    for person in (cast.bob, cast.ivan, cast.erin, cast.dave, cast.audrey):
+        secrets[person.username] = ring.generate_secret()
+        anonymous_actions.enrol_key(person, ring.public_key(secrets[person.username]).hex())
+    integrate_pending()  # a signed tree head covers the roster
+    return World(cast, draft, opened, filed, acknowledged, meeting, secrets)
+
+
+def anonymous_signature(world: World, signer: Person, memo: Memo) -> dict[str, Any]:
+    """A valid body for POST /anonymous/signatures: `signer` signs `memo` in its ring."""
+    found = anonymous_queries.signing_parameters(signer, memo)
+    keys = [bytes.fromhex(key) for key in found.ring]
+    secret = world.anonymous_secrets[signer.username]
+    signature = ring.sign(found.event, found.message, keys, keys.index(ring.public_key(secret)), secret)
+    return {
+        "memo": memo.pk,
+        "group": found.group,
+        "log_size": found.log_size,
+        "signature": base64.b64encode(signature).decode(),
+    }
 
 
 def _future() -> str:
@@ -132,6 +158,16 @@ def api_write_routes(world: World) -> dict[tuple[str, str], tuple[Person, str, d
             c.alice,
             f"/meetings/{w.meeting.pk}/answer",
             {"accept": True},
+        ),
+        ("post", "/api/v1/anonymous/keys"): (
+            c.alice,
+            "/anonymous/keys",
+            {"public_key": ring.public_key(ring.generate_secret()).hex()},
+        ),
+        ("post", "/api/v1/anonymous/signatures"): (
+            c.bob,
+            "/anonymous/signatures",
+            anonymous_signature(w, c.bob, w.open),
         ),
         ("post", "/api/v1/similar"): (
             c.alice,

@@ -81,6 +81,7 @@ API_ID_ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     },
     ("post", "/api/v1/meetings/{meeting_id}/answer"): {"accept": True},
     ("get", "/api/v1/memos/{memo_id}/export"): None,
+    ("get", "/api/v1/memos/{memo_id}/anonymous"): None,
 }
 
 

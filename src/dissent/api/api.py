@@ -6,7 +6,7 @@ from typing import Any
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 
-from . import errors, exports, log, memos, openapi, queue, responses, search
+from . import anonymous, errors, exports, log, memos, openapi, queue, responses, search
 from .auth import TokenAuth, session_auth
 from .django_errors import answers_problems
 
@@ -45,3 +45,4 @@ api.add_router("", responses.router)
 api.add_router("/memos", exports.router)
 api.add_router("/log", log.router)
 api.add_router("", search.router)
+api.add_router("", anonymous.router)

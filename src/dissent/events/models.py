@@ -48,6 +48,9 @@ class EventKind(models.TextChoices):
     PERSON_TWO_FACTOR_RESET = "person.two_factor_reset", _("Two-step verification reset by an administrator")
     PERSON_RECOVERY_CODES_CREATED = "person.recovery_codes_created", _("New recovery codes made")
     PERSON_RECOVERY_CODE_USED = "person.recovery_code_used", _("Recovery code used to sign in")
+    ANONYMOUS_KEY_ENROLLED = "anonymous.key_enrolled", _("Key for anonymous signing enrolled")
+    ANONYMOUS_KEY_REVOKED = "anonymous.key_revoked", _("Key for anonymous signing revoked")
+    MEMO_SIGNED_ANONYMOUSLY = "memo.signed_anonymously", _("Memo signed anonymously")
 
 
 class AppendOnlyError(Exception):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from dissent.anonymous import queries as anonymous_queries
 from dissent.deadlines.channel import TimeLeft, channel_policy, time_left
 from dissent.errors import DissentError, InvalidInput
 from dissent.log import receipts
@@ -123,6 +124,7 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
     )
     response = queries.response_seen_by(person, memo)
     parts = queries.memo_parts(memo)
+    anonymous = anonymous_queries.anonymous_count(memo)
     caveat_list = list(memo.caveats.all()) if parts.caveats else []
     context = {
         "memo": memo,
@@ -131,7 +133,11 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
         "readable": readable,
         "body_html": render_markdown(memo.body) if readable else "",
         "signatures": lines,
-        "signature_count": len(lines),
+        # The exact count: named + protected + distinct verified anonymous tags.
+        "signature_count": len(lines) + anonymous,
+        "named_count": sum(1 for line in lines if line.visibility == Visibility.NAMED),
+        "protected_count": sum(1 for line in lines if line.visibility == Visibility.PROTECTED),
+        "anonymous_count": anonymous,
         "my_signature": next((line for line in lines if line.mine), None),
         "allowed": allowed,
         "nothing_to_do": not (allowed - {Action.RECEIPT.value, Action.EXPORT.value}),

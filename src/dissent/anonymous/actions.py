@@ -1,0 +1,125 @@
+"""Enrolling and revoking keys for anonymous signing, and accepting an anonymous signature
+after verifying it (docs/anonymous-signatures.md)."""
+
+import base64
+import binascii
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dissent import clock
+from dissent.errors import AlreadyDone, InvalidInput, InvalidState, NotFound
+from dissent.events.models import EventKind
+from dissent.events.recording import record_event
+from dissent.memos.models import Memo, MemoState
+from dissent.org.models import Person
+
+from . import queries, ring
+from .models import ORGANISATION, AnonymousKey, AnonymousSignature, MemoRing
+
+#: The largest ring accepted (a signature of 64 bytes a member: 640 kB at this size).
+MAX_RING = 10_000
+
+
+@transaction.atomic
+def enrol_key(person: Person, public_key_hex: str) -> AnonymousKey:
+    """Bind a public key made in the person's browser to their account, replacing none: a
+    person has one active key (revoke it first)."""
+    try:
+        key = bytes.fromhex(public_key_hex)
+    except ValueError:
+        key = b""
+    if not ring.is_point(key):
+        raise InvalidInput(_("That is not a public key for anonymous signing."))
+    if AnonymousKey.objects.filter(person=person, revoked_at__isnull=True).exists():
+        raise AlreadyDone(
+            _("You already have a key for anonymous signing. Revoke it first to enrol another.")
+        )
+    if AnonymousKey.objects.filter(public_key=key.hex()).exists():
+        raise InvalidInput(_("That key is already enrolled."))
+    unit_code = person.unit.code if person.unit is not None else ""
+    enrolled = AnonymousKey.objects.create(
+        person=person, public_key=key.hex(), unit_code=unit_code, enrolled_at=clock.now()
+    )
+    record_event(
+        person, EventKind.ANONYMOUS_KEY_ENROLLED, enrolled, {"public_key": key.hex(), "unit": unit_code}
+    )
+    return enrolled
+
+
+@transaction.atomic
+def revoke_key(person: Person) -> AnonymousKey:
+    key = AnonymousKey.objects.select_for_update().filter(person=person, revoked_at__isnull=True).first()
+    if key is None:
+        raise NotFound(_("You have no key for anonymous signing."))
+    key.revoked_at = clock.now()
+    key.save(update_fields=["revoked_at"])
+    record_event(
+        person, EventKind.ANONYMOUS_KEY_REVOKED, key, {"public_key": key.public_key, "unit": key.unit_code}
+    )
+    return key
+
+
+REFUSED = gettext_lazy("This is not a valid anonymous signature on a memo open for signatures.")
+
+
+def sign_anonymously(memo_id: int, group: str, log_size: int, signature_b64: str) -> AnonymousSignature:
+    """Store an anonymous signature once it verifies against the memo's ring. Nobody is signed
+    in: the request names no one and nothing about it is kept but the signature. A memo that
+    does not exist, is not open, or whose event the signer did not know gets the same answer
+    as a signature that does not verify, so the endpoint tells nobody which memos exist.
+    Verification (up to a second for a large ring) runs before any lock is taken."""
+    try:
+        signature = base64.b64decode(signature_b64, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput(str(REFUSED)) from None
+    record = MemoRing.objects.filter(memo_id=memo_id, memo__state=MemoState.OPEN).first()
+    if record is None:
+        raise InvalidInput(str(REFUSED))
+    _check_ring_choice(record, group, log_size)
+    members = queries.roster(group, log_size)
+    if not settings.ANONYMOUS_MIN_RING <= len(members) <= MAX_RING:
+        raise InvalidInput(str(REFUSED))
+    keys = [bytes.fromhex(member) for member in members]
+    event = queries.event_of(memo_id, record.secret)
+    if not ring.verify(event, queries.message_of(memo_id), keys, signature, ring_checked=True, threads=2):
+        raise InvalidInput(str(REFUSED))
+    try:
+        return _store(memo_id, group, log_size, ring.tag_of(signature).hex(), signature)
+    except IntegrityError:  # the same tag at the same moment: the constraint refused it
+        raise AlreadyDone(_("This key has already signed this memo anonymously.")) from None
+
+
+def _check_ring_choice(record: MemoRing, group: str, log_size: int) -> None:
+    if record.log_size is not None and (record.log_size, record.group) != (log_size, group):
+        raise InvalidState(
+            _("This memo's ring is fixed by its first anonymous signature: sign against that ring.")
+        )
+    if record.log_size is None and (group != ORGANISATION or not queries.is_published_size(log_size)):
+        raise InvalidInput(str(REFUSED))
+
+
+@transaction.atomic
+def _store(memo_id: int, group: str, log_size: int, tag: str, signature: bytes) -> AnonymousSignature:
+    record = MemoRing.objects.select_for_update().get(memo_id=memo_id)
+    memo = Memo.objects.filter(pk=memo_id, state=MemoState.OPEN).first()
+    if memo is None:  # filed or withdrawn while the signature was being verified
+        raise InvalidInput(str(REFUSED))
+    _check_ring_choice(record, group, log_size)  # again, under the lock
+    if AnonymousSignature.objects.filter(memo=memo, tag=tag).exists():
+        raise AlreadyDone(_("This key has already signed this memo anonymously."))
+    if record.log_size is None:
+        record.group, record.log_size = group, log_size
+        record.save(update_fields=["group", "log_size"])
+    stored = AnonymousSignature.objects.create(
+        memo=memo, tag=tag, signature=base64.b64encode(signature).decode(), signed_on=clock.now().date()
+    )
+    record_event(
+        None,
+        EventKind.MEMO_SIGNED_ANONYMOUSLY,
+        memo,
+        {"memo": memo.pk, "tag": tag, "group": group, "log_size": log_size},
+    )
+    return stored

@@ -1,0 +1,112 @@
+"""Reads for anonymous signing: rosters rebuilt from the log, each memo's signing parameters,
+and the count shown on the memo page."""
+
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from dissent.errors import NotAllowed
+from dissent.events.models import EventKind
+from dissent.log.models import LogEntry, TreeHead
+from dissent.memos import policy
+from dissent.memos.models import Memo
+from dissent.org.models import Person
+
+from .models import ORGANISATION, AnonymousSignature, MemoRing
+
+
+def unit_group(code: str) -> str:
+    return f"unit:{code}"
+
+
+def roster(group: str, log_size: int) -> list[str]:
+    """The public keys (hex) of `group` as the first `log_size` leaves of the log say: every
+    enrolment among them, minus every revocation, in the order enrolled. Anyone holding the
+    log can rebuild it; the database's key table is not consulted."""
+    entries = (
+        LogEntry.objects.filter(
+            index__lt=log_size,
+            event__kind__in=[EventKind.ANONYMOUS_KEY_ENROLLED, EventKind.ANONYMOUS_KEY_REVOKED],
+        )
+        .order_by("index")
+        .values_list("event__kind", "event__payload")
+    )
+    keys: dict[str, None] = {}  # ordered set
+    for kind, payload in entries:
+        if group != ORGANISATION and unit_group(payload.get("unit", "")) != group:
+            continue
+        if kind == EventKind.ANONYMOUS_KEY_ENROLLED:
+            keys[payload["public_key"]] = None
+        else:
+            keys.pop(payload["public_key"], None)
+    return list(keys)
+
+
+def latest_size() -> int:
+    """The size of the latest signed tree head (0 before the first)."""
+    return TreeHead.objects.aggregate(size=Max("size"))["size"] or 0
+
+
+def is_published_size(size: int) -> bool:
+    return TreeHead.objects.filter(size=size).exists()
+
+
+def event_of(memo_id: int, secret: str) -> bytes:
+    return f"dissent-memo:{memo_id}:{secret}".encode()
+
+
+def message_of(memo_id: int) -> bytes:
+    return f"dissent-cosign:{memo_id}".encode()
+
+
+@dataclass(frozen=True)
+class SigningParameters:
+    memo_id: int
+    event: bytes
+    message: bytes
+    group: str
+    log_size: int
+    ring: list[str]
+    fixed: bool  # the ring is the memo's own, fixed by its first anonymous signature
+    min_ring: int
+
+
+def ring_of(memo: Memo) -> MemoRing:
+    """The memo's anonymous-signing record, made the first time anyone needs it."""
+    found, __ = MemoRing.objects.get_or_create(memo=memo, defaults={"secret": secrets.token_hex(16)})
+    return found
+
+
+def signing_parameters(person: Person, memo: Memo) -> SigningParameters:
+    """What a browser needs to sign `memo` anonymously: the caller has checked that `person`
+    may sign it. Someone who has signed it by name is refused: an anonymous signature too
+    would count them twice (the server cannot stop a determined member; see the docs). Before
+    the first anonymous signature the ring offered is the whole organisation's roster at the
+    latest signed tree head."""
+    if policy.Standing.SIGNER in policy.standing(person, memo):
+        raise NotAllowed(
+            _("You have signed this memo by name: an anonymous signature too would count you twice.")
+        )
+    record = ring_of(memo)
+    fixed = record.log_size is not None
+    group = record.group if fixed else ORGANISATION
+    size = record.log_size if record.log_size is not None else latest_size()
+    return SigningParameters(
+        memo_id=memo.pk,
+        event=event_of(memo.pk, record.secret),
+        message=message_of(memo.pk),
+        group=group,
+        log_size=size,
+        ring=roster(group, size),
+        fixed=fixed,
+        min_ring=settings.ANONYMOUS_MIN_RING,
+    )
+
+
+def anonymous_count(memo: Memo) -> int:
+    """Distinct verified tags: one per key, whatever was sent (the constraint keeps one row
+    per memo and tag)."""
+    return AnonymousSignature.objects.filter(memo=memo).count()

@@ -1,0 +1,229 @@
+"""Anonymous co-signing end to end through the API: enrolment as log events, the roster rebuilt
+from the log, a memo's signing parameters for those who may sign it, and the route that takes
+a signature from nobody, verifies it and counts each key once."""
+
+import base64
+import json
+
+import pytest
+from django.test import Client
+
+from dissent.anonymous import actions, queries, ring
+from dissent.anonymous.models import AnonymousSignature
+from dissent.events.models import Event, EventKind
+from dissent.log.sequencer import integrate_pending
+from dissent.memos import actions as memo_actions
+from dissent.memos.models import Memo, MemoState, Visibility
+from dissent.org.models import Person, Role
+from tests.conftest import csrf, signed_in
+from tests.factories import make_memo, make_person
+
+
+class Member:
+    def __init__(self, person: Person) -> None:
+        self.person = person
+        self.secret = ring.generate_secret()
+        self.public = ring.public_key(self.secret)
+
+
+@pytest.fixture
+def members(db: None) -> list[Member]:
+    return [Member(make_person(f"member{i}")) for i in range(6)]
+
+
+@pytest.fixture
+def enrolled(members: list[Member]) -> list[Member]:
+    for member in members:
+        actions.enrol_key(member.person, member.public.hex())
+    integrate_pending()  # the log's sequencer: a signed tree head now covers the enrolments
+    return members
+
+
+@pytest.fixture
+def memo(enrolled: list[Member]) -> Memo:
+    drafter, addressee = make_person("drafter"), make_person("principal", Role.PRINCIPAL)
+    invitees = [member.person for member in enrolled]
+    return make_memo(MemoState.OPEN, drafter=drafter, addressee=addressee, invitees=invitees)
+
+
+def parameters(member: Member, memo: Memo) -> dict[str, object]:
+    response = signed_in(member.person).get(f"/api/v1/memos/{memo.pk}/anonymous")
+    assert response.status_code == 200, response.content
+    return response.json()  # type: ignore[no-any-return]
+
+
+def anonymous_signature(member: Member, found: dict[str, object], ring_keys: list[str] | None = None) -> str:
+    keys = [bytes.fromhex(k) for k in (ring_keys or found["ring"])]  # type: ignore[attr-defined]
+    event = base64.b64decode(found["event"])  # type: ignore[arg-type]
+    message = base64.b64decode(found["message"])  # type: ignore[arg-type]
+    signature = ring.sign(event, message, keys, keys.index(member.public), member.secret)
+    return base64.b64encode(signature).decode()
+
+
+def submit(memo_id: int, found: dict[str, object], signature: str) -> object:
+    """From a client with no cookie at all, as the browser sends it."""
+    body = {"memo": memo_id, "group": found["group"], "log_size": found["log_size"], "signature": signature}
+    return Client().post("/api/v1/anonymous/signatures", json.dumps(body), content_type="application/json")
+
+
+def test_enrolling_through_the_api_is_an_event_and_the_roster_comes_from_the_log(
+    members: list[Member],
+) -> None:
+    client = signed_in(members[0].person)
+    response = client.post(
+        "/api/v1/anonymous/keys",
+        json.dumps({"public_key": members[0].public.hex()}),
+        content_type="application/json",
+        headers={"X-CSRFToken": csrf(client)},
+    )
+
+    assert response.status_code == 201
+    assert Event.objects.filter(kind=EventKind.ANONYMOUS_KEY_ENROLLED, actor=members[0].person).count() == 1
+    assert queries.roster("org", queries.latest_size()) == []  # not in a signed tree head yet
+    head = integrate_pending()
+    assert head is not None
+    assert queries.roster("org", head.size) == [members[0].public.hex()]
+    roster = client.get("/api/v1/anonymous/roster").json()
+    assert roster == {"group": "org", "log_size": head.size, "keys": [members[0].public.hex()]}
+
+
+def test_a_revoked_key_leaves_the_roster_from_that_point_of_the_log_on(enrolled: list[Member]) -> None:
+    before = queries.latest_size()
+    actions.revoke_key(enrolled[0].person)
+    head = integrate_pending()
+
+    assert head is not None
+    assert enrolled[0].public.hex() in queries.roster("org", before)
+    assert enrolled[0].public.hex() not in queries.roster("org", head.size)
+    assert len(queries.roster("org", head.size)) == len(enrolled) - 1
+
+
+def test_an_anonymous_signature_verifies_is_stored_once_and_names_nobody(
+    enrolled: list[Member], memo: Memo
+) -> None:
+    found = parameters(enrolled[2], memo)
+    assert enrolled[2].public.hex() in found["ring"]  # type: ignore[operator]
+    signature = anonymous_signature(enrolled[2], found)
+
+    response = submit(memo.pk, found, signature)
+
+    assert response.status_code == 201, response.content  # type: ignore[attr-defined]
+    stored = AnonymousSignature.objects.get(memo=memo)
+    assert stored.tag == ring.tag_of(base64.b64decode(signature)).hex()
+    event = Event.objects.get(kind=EventKind.MEMO_SIGNED_ANONYMOUSLY)
+    assert event.actor is None
+    assert set(event.payload) == {"memo", "tag", "group", "log_size"}
+    again = submit(memo.pk, found, anonymous_signature(enrolled[2], found))
+    assert again.status_code == 409  # type: ignore[attr-defined]
+    assert AnonymousSignature.objects.filter(memo=memo).count() == 1
+    submit(memo.pk, found, anonymous_signature(enrolled[3], found))
+    assert queries.anonymous_count(memo) == 2
+
+
+def test_bad_signatures_unknown_memos_and_closed_memos_get_the_same_refusal(
+    enrolled: list[Member], memo: Memo
+) -> None:
+    found = parameters(enrolled[0], memo)
+    good = anonymous_signature(enrolled[0], found)
+    tampered = bytearray(base64.b64decode(good))
+    tampered[40] ^= 1
+
+    answers = [
+        submit(memo.pk, found, base64.b64encode(bytes(tampered)).decode()),
+        submit(memo.pk + 1000, found, good),
+        submit(memo.pk, found, "not base64!"),
+    ]
+    memo_actions.file_memo(memo, memo.created_by)
+    answers.append(submit(memo.pk, found, good))
+
+    details = {answer.json()["detail"] for answer in answers}  # type: ignore[attr-defined]
+    assert [answer.status_code for answer in answers] == [400, 400, 400, 400]  # type: ignore[attr-defined]
+    assert len(details) == 1
+    assert not AnonymousSignature.objects.exists()
+
+
+def test_a_signature_on_another_memos_event_does_not_count_here(enrolled: list[Member], memo: Memo) -> None:
+    other = make_memo(
+        MemoState.OPEN, drafter=memo.created_by, addressee=memo.addressee, invitees=[enrolled[0].person]
+    )
+    found_other = parameters(enrolled[0], other)
+
+    response = submit(memo.pk, found_other, anonymous_signature(enrolled[0], found_other))
+
+    assert response.status_code == 400  # type: ignore[attr-defined]
+
+
+def test_the_first_signature_fixes_the_ring_so_a_new_key_cannot_sign_twice(
+    enrolled: list[Member], memo: Memo
+) -> None:
+    found = parameters(enrolled[0], memo)
+    assert submit(memo.pk, found, anonymous_signature(enrolled[0], found)).status_code == 201  # type: ignore[attr-defined]
+    # Member 0 revokes, enrols a new key, and tries again against the newer roster.
+    actions.revoke_key(enrolled[0].person)
+    fresh = Member(enrolled[0].person)
+    actions.enrol_key(fresh.person, fresh.public.hex())
+    head = integrate_pending()
+    assert head is not None
+    newer = {**found, "log_size": head.size}
+
+    response = submit(memo.pk, newer, anonymous_signature(fresh, newer, queries.roster("org", head.size)))
+
+    assert response.status_code == 409  # type: ignore[attr-defined]
+    assert parameters(enrolled[1], memo)["log_size"] == found["log_size"]
+    assert queries.anonymous_count(memo) == 1
+
+
+def test_rings_smaller_than_the_minimum_are_refused(
+    enrolled: list[Member], memo: Memo, settings: object
+) -> None:
+    settings.ANONYMOUS_MIN_RING = len(enrolled) + 1  # type: ignore[attr-defined]
+    found = parameters(enrolled[0], memo)
+
+    assert submit(memo.pk, found, anonymous_signature(enrolled[0], found)).status_code == 400  # type: ignore[attr-defined]
+
+
+def test_only_those_who_may_sign_get_the_memos_event(enrolled: list[Member], memo: Memo) -> None:
+    outsider = make_person("outsider")
+    memo_actions.sign_memo(memo, enrolled[1].person, visibility=Visibility.NAMED)
+
+    assert signed_in(outsider).get(f"/api/v1/memos/{memo.pk}/anonymous").status_code == 404
+    # Signed by name already: an anonymous signature too would count the member twice.
+    assert signed_in(enrolled[1].person).get(f"/api/v1/memos/{memo.pk}/anonymous").status_code == 403
+
+
+def test_enrolment_refuses_bad_keys_and_a_second_active_key(members: list[Member]) -> None:
+    client = signed_in(members[0].person)
+
+    def enrol(key: str) -> int:
+        return client.post(  # type: ignore[no-any-return]
+            "/api/v1/anonymous/keys",
+            json.dumps({"public_key": key}),
+            content_type="application/json",
+            headers={"X-CSRFToken": csrf(client)},
+        ).status_code
+
+    small_order = (2**255 - 20).to_bytes(32, "little").hex()  # (0, -1): order 2
+    assert enrol(small_order) == 400
+    assert enrol("00" * 32) == 400
+    assert enrol(members[0].public.hex()) == 201
+    assert enrol(members[1].public.hex()) == 409
+    assert (
+        not Event.objects.filter(kind=EventKind.ANONYMOUS_KEY_ENROLLED)
+        .exclude(payload__public_key=members[0].public.hex())
+        .exists()
+    )
+
+
+def test_the_memo_page_counts_named_protected_and_anonymous_signatures(
+    enrolled: list[Member], memo: Memo
+) -> None:
+    memo_actions.sign_memo(memo, enrolled[0].person, visibility=Visibility.NAMED)
+    memo_actions.sign_memo(memo, enrolled[1].person, visibility=Visibility.PROTECTED)
+    found = parameters(enrolled[2], memo)
+    submit(memo.pk, found, anonymous_signature(enrolled[2], found))
+    submit(memo.pk, found, anonymous_signature(enrolled[3], found))
+
+    page = signed_in(enrolled[4].person).get(f"/memos/{memo.pk}/").content.decode()
+
+    assert '<strong class="signature-count">4</strong>' in page
+    assert "1 named, 1 protected, 2 anonymous, all verified" in page
