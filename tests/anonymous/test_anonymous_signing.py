@@ -3,9 +3,13 @@ from the log, a memo's signing parameters for those who may sign it, and the rou
 a signature from nobody, verifies it and counts each key once."""
 
 import base64
+import io
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from dissent.anonymous import actions, queries, ring
@@ -227,3 +231,67 @@ def test_the_memo_page_counts_named_protected_and_anonymous_signatures(
 
     assert '<strong class="signature-count">4</strong>' in page
     assert "1 named, 1 protected, 2 anonymous, all verified" in page
+
+
+def exported(memo: Memo, tmp_path: Path) -> tuple[dict[str, object], Path]:
+    """The filed memo's JSON export, as its drafter downloads it."""
+    response = signed_in(memo.created_by).get(f"/api/v1/memos/{memo.pk}/export", {"format": "json"})
+    assert response.status_code == 200, response.content[:300]
+    path = tmp_path / f"memo-{memo.pk}.json"
+    path.write_bytes(response.content)
+    return response.json(), path
+
+
+def verify_file(path: Path, *options: str) -> str:
+    out = io.StringIO()
+    call_command("verifysignatures", str(path), *options, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_verifysignatures_checks_an_export_and_prints_the_exact_count(
+    enrolled: list[Member], memo: Memo, tmp_path: Path
+) -> None:
+    memo_actions.sign_memo(memo, enrolled[0].person, visibility=Visibility.NAMED)
+    found = parameters(enrolled[2], memo)
+    submit(memo.pk, found, anonymous_signature(enrolled[2], found))
+    submit(memo.pk, found, anonymous_signature(enrolled[3], found))
+    memo_actions.file_memo(memo, memo.created_by)
+
+    export, path = exported(memo, tmp_path)
+
+    assert export["signature_count"] == 3
+    assert len(export["anonymous"]["signatures"]) == 2  # type: ignore[index]
+    output = verify_file(path)
+    assert "3 signatures: 1 named, 0 protected, 2 anonymous, all verified" in output
+    assert "the ring is the roster of org" in output
+
+
+def test_verifysignatures_fails_on_a_changed_signature_a_repeated_tag_or_a_padded_ring(
+    enrolled: list[Member], memo: Memo, tmp_path: Path
+) -> None:
+    found = parameters(enrolled[2], memo)
+    submit(memo.pk, found, anonymous_signature(enrolled[2], found))
+    memo_actions.file_memo(memo, memo.created_by)
+    export, __ = exported(memo, tmp_path)
+    section: dict[str, Any] = export["anonymous"]  # type: ignore[assignment]
+    signature = bytearray(base64.b64decode(section["signatures"][0]))
+
+    def variant(**changes: object) -> Path:
+        changed = tmp_path / "changed.json"
+        changed.write_text(json.dumps({**export, "anonymous": {**section, **changes}}))
+        return changed
+
+    signature[-1] ^= 1
+    with pytest.raises(CommandError, match="signature 1 does not verify"):
+        verify_file(variant(signatures=[base64.b64encode(bytes(signature)).decode()]))
+    repeated = section["signatures"] * 2
+    with pytest.raises(CommandError, match="signature 2 repeats the tag"):
+        verify_file(variant(signatures=repeated))
+    # A ring padded with a key of nobody's: the signature no longer verifies against it...
+    padded = [*section["ring"], ring.public_key(ring.generate_secret()).hex()]
+    with pytest.raises(CommandError, match="does not verify"):
+        verify_file(variant(ring=padded))
+    # ...and a ring that does not match the log is caught even where the signatures verify.
+    with pytest.raises(CommandError, match="is not the roster"):
+        verify_file(variant(log_size=1))
+    assert "1 anonymous, all verified" in verify_file(variant(log_size=1), "--offline")

@@ -1,6 +1,7 @@
 """Reads for anonymous signing: rosters rebuilt from the log, each memo's signing parameters,
 and the count shown on the memo page."""
 
+import base64
 import secrets
 from dataclasses import dataclass
 
@@ -110,3 +111,23 @@ def anonymous_count(memo: Memo) -> int:
     """Distinct verified tags: one per key, whatever was sent (the constraint keeps one row
     per memo and tag)."""
     return AnonymousSignature.objects.filter(memo=memo).count()
+
+
+def export_of(memo: Memo) -> dict[str, object] | None:
+    """What anyone needs to check the memo's anonymous signatures again, for its JSON export
+    (`dissent verifysignatures`): None when it has none. The event's secret is no longer
+    worth keeping once the memo is filed: nobody can sign it any more."""
+    record = MemoRing.objects.filter(memo=memo, log_size__isnull=False).first()
+    if record is None or record.log_size is None:
+        return None
+    signatures = (
+        AnonymousSignature.objects.filter(memo=memo).order_by("id").values_list("signature", flat=True)
+    )
+    return {
+        "event": base64.b64encode(event_of(memo.pk, record.secret)).decode(),
+        "message": base64.b64encode(message_of(memo.pk)).decode(),
+        "group": record.group,
+        "log_size": record.log_size,
+        "ring": roster(record.group, record.log_size),
+        "signatures": list(signatures),
+    }

@@ -69,7 +69,8 @@ def memo_json(export: MemoExport) -> dict[str, Any]:
             "ack_due": _time(memo.ack_due),
             "reply_due": _time(memo.reply_due),
         },
-        "signature_count": len(export.signatures),
+        # named + protected + distinct verified anonymous tags (`dissent verifysignatures`)
+        "signature_count": len(export.signatures) + len((export.anonymous or {}).get("signatures", [])),
         "signatures": [
             {
                 "id": line.id,
@@ -81,6 +82,7 @@ def memo_json(export: MemoExport) -> dict[str, Any]:
             }
             for line in export.signatures
         ],
+        "anonymous": export.anonymous,
         "addenda": [{"id": a.pk, "created_at": _time(a.created_at), "body": a.body} for a in export.addenda],
         "acknowledgment": {
             "text": response.acknowledgment.text,

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from dissent import clock
+from dissent.anonymous import queries as anonymous_queries
 from dissent.errors import DissentError
 from dissent.log import receipts
 from dissent.markings.models import Caveat, Marking, highest_marking
@@ -53,6 +54,8 @@ class MemoExport:
     reply_withheld: Marking | None
     #: The filing receipt's summary, or None while the filing is not yet in the log.
     receipt: dict[str, Any] | None
+    #: The anonymous signatures with their ring and event (anonymous/queries.py), or None.
+    anonymous: dict[str, Any] | None = None
 
     @property
     def marking_line(self) -> str:
@@ -94,6 +97,7 @@ def take_export(person: Person, memo_id: int) -> MemoExport:
         response=response,
         reply_withheld=reply_withheld,
         receipt=_receipt_summary(memo),
+        anonymous=anonymous_queries.export_of(memo),
     )
 
 
