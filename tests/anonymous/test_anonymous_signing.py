@@ -295,3 +295,17 @@ def test_verifysignatures_fails_on_a_changed_signature_a_repeated_tag_or_a_padde
     with pytest.raises(CommandError, match="is not the roster"):
         verify_file(variant(log_size=1))
     assert "1 anonymous, all verified" in verify_file(variant(log_size=1), "--offline")
+
+
+def test_the_api_and_the_lists_count_anonymous_signatures_too(enrolled: list[Member], memo: Memo) -> None:
+    memo_actions.sign_memo(memo, enrolled[0].person, visibility=Visibility.NAMED)
+    found = parameters(enrolled[2], memo)
+    submit(memo.pk, found, anonymous_signature(enrolled[2], found))
+    submit(memo.pk, found, anonymous_signature(enrolled[3], found))
+    client = signed_in(enrolled[4].person)
+
+    one = client.get(f"/api/v1/memos/{memo.pk}").json()
+    listed = {m["id"]: m for m in client.get("/api/v1/memos").json()}
+
+    assert one["signature_count"] == 3
+    assert listed[memo.pk]["signature_count"] == 3

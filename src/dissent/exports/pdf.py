@@ -38,7 +38,7 @@ def memo_html(export: MemoExport) -> str:
         "response": response,
         "reply_html": render_markdown(response.reply.text) if response.reply else "",
         "signatures": export.signatures,
-        "signature_count": len(export.signatures),
+        "signature_count": len(export.signatures) + len((export.anonymous or {}).get("signatures", [])),
         "receipt": export.receipt,
         "exported_at": trace_time(export),
         "language": translation.get_language() or "en",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from dissent import identities
 from dissent import rows as dissent_rows
+from dissent.anonymous.models import AnonymousSignature
 from dissent.errors import NotAllowed
 from dissent.org.models import Person, Role, display_name_of
 
@@ -32,14 +33,20 @@ from .models import (
 
 
 def with_signature_count(memos: QuerySet[Memo]) -> QuerySet[Memo]:
+    """Each memo's exact count: named + protected + distinct verified anonymous tags (one
+    row per memo and tag: anonymous/models.py)."""
+    return memos.annotate(signature_count=_count_of(Signature) + _count_of(AnonymousSignature))
+
+
+def _count_of(model: type[Signature] | type[AnonymousSignature]) -> Coalesce:
     counts = (
-        Signature.objects.filter(memo=OuterRef("pk"))
+        model.objects.filter(memo=OuterRef("pk"))
         .order_by()
         .values("memo")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return memos.annotate(signature_count=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0)))
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
 
 
 def memos_for(person: Person) -> QuerySet[Memo]:
@@ -100,7 +107,8 @@ def memo_parts(memo: Memo) -> MemoParts:
 
 
 def signature_count(memo: Memo) -> int:
-    return Signature.objects.filter(memo=memo).count()
+    """The exact count, as with_signature_count gives it."""
+    return Signature.objects.filter(memo=memo).count() + AnonymousSignature.objects.filter(memo=memo).count()
 
 
 @dataclass(frozen=True)
