@@ -309,3 +309,28 @@ def test_the_api_and_the_lists_count_anonymous_signatures_too(enrolled: list[Mem
 
     assert one["signature_count"] == 3
     assert listed[memo.pk]["signature_count"] == 3
+
+
+def test_the_filing_event_and_its_receipt_count_anonymous_signatures_by_tag(
+    enrolled: list[Member], memo: Memo
+) -> None:
+    memo_actions.sign_memo(memo, enrolled[0].person, visibility=Visibility.NAMED)
+    found = parameters(enrolled[2], memo)
+    tags = []
+    for member in enrolled[2:4]:
+        signature = anonymous_signature(member, found)
+        submit(memo.pk, found, signature)
+        tags.append(ring.tag_of(base64.b64decode(signature)).hex())
+
+    memo_actions.file_memo(memo, memo.created_by)
+    integrate_pending()
+
+    filing = Event.objects.get(kind=EventKind.MEMO_FILED, object_id=memo.pk)
+    assert filing.payload["signature_count"] == 3
+    assert filing.payload["anonymous_signatures"] == tags
+    receipt = signed_in(memo.created_by).get(f"/api/v1/memos/{memo.pk}/receipt").json()
+    assert receipt["signature_count"] == 3
+    assert json.loads(receipt["event"]["record"])["payload"]["anonymous_signatures"] == tags
+    late = submit(memo.pk, found, anonymous_signature(enrolled[4], found))
+    assert late.status_code == 400  # type: ignore[attr-defined]
+    assert queries.anonymous_count(memo) == 2

@@ -104,7 +104,9 @@ def _check_ring_choice(record: MemoRing, group: str, log_size: int) -> None:
 @transaction.atomic
 def _store(memo_id: int, group: str, log_size: int, tag: str, signature: bytes) -> AnonymousSignature:
     record = MemoRing.objects.select_for_update().get(memo_id=memo_id)
-    memo = Memo.objects.filter(pk=memo_id, state=MemoState.OPEN).first()
+    # The memo's row too, as filing takes it: a signature is either in the filing event's
+    # list or refused, never stored on a memo filed a moment before.
+    memo = Memo.objects.select_for_update().filter(pk=memo_id, state=MemoState.OPEN).first()
     if memo is None:  # filed or withdrawn while the signature was being verified
         raise InvalidInput(str(REFUSED))
     _check_ring_choice(record, group, log_size)  # again, under the lock

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dissent import clock, identities, rows
+from dissent.anonymous.models import AnonymousSignature
 from dissent.deadlines.calendar import extend as extend_due
 from dissent.deadlines.channel import channel_policy
 from dissent.errors import AlreadyDone, InvalidInput, InvalidState, NotAllowed, NotFound
@@ -345,11 +346,17 @@ def withdraw_signature(memo: Memo, person: Person) -> None:
 @transaction.atomic
 def file_memo(memo: Memo, person: Person) -> Memo:
     """File the memo with the channel: its content is frozen and hashed, and the filing
-    event records the hash and the exact signatures at that moment."""
+    event records the hash and the exact signatures at that moment: the named and protected
+    ones by id, the anonymous ones by linking tag, and their total."""
     memo = locked(memo, person)
     policy.require(person, Action.FILE, memo)
     before = memo.state
     signature_ids = list(Signature.objects.filter(memo=memo).order_by("pk").values_list("pk", flat=True))
+    # The memo row is locked: an anonymous signature stored now waits, then finds it filed.
+    anonymous_tags = list(
+        AnonymousSignature.objects.filter(memo=memo).order_by("pk").values_list("tag", flat=True)
+    )
+    count = len(signature_ids) + len(anonymous_tags)
     memo.state = MemoState.FILED
     memo.filed_at = clock.now()
     memo.content_sha256 = content_sha256(memo)
@@ -363,13 +370,14 @@ def file_memo(memo: Memo, person: Person) -> Memo:
             "memo": memo.pk,
             "from": before,
             "content_sha256": memo.content_sha256,
-            "signature_count": len(signature_ids),
+            "signature_count": count,
             "signatures": signature_ids,
+            "anonymous_signatures": anonymous_tags,
             "ack_due": timestamp(memo.ack_due),
             "reply_due": timestamp(memo.reply_due),
         },
     )
-    notices.notify_filed(memo, len(signature_ids))
+    notices.notify_filed(memo, count)
     return memo
 
 
