@@ -334,6 +334,9 @@ MEMO_BODY_MAX_CHARS = env_int("MEMO_BODY_MAX_CHARS", 100_000)
 # The smallest ring an anonymous signature may hide in (docs/anonymous-signatures.md): with
 # fewer enrolled keys, signing anonymously says too much about who signed.
 ANONYMOUS_MIN_RING = env_int("ANONYMOUS_MIN_RING", 5)
+# The browser waits a random number of seconds in this range between making an anonymous
+# signature and sending it, so that the moment it arrives says less about who was reading.
+ANONYMOUS_SEND_DELAY = (env_int("ANONYMOUS_SEND_DELAY_MIN", 5), env_int("ANONYMOUS_SEND_DELAY_MAX", 45))
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 
 # The tamper-evident log (docs/log.md). Every committed event is in a signed tree head within

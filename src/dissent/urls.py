@@ -43,6 +43,7 @@ urlpatterns = [
     path("accounts/password/", web_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/tokens/", web_views.create_access_token, name="create_access_token"),
     path("accounts/tokens/<int:token_id>/revoke/", web_views.revoke_access_token, name="revoke_access_token"),
+    path("accounts/anonymous-key/", include("dissent.anonymous.urls")),
     path("accounts/sign-out-everywhere/", web_views.sign_out_everywhere, name="sign_out_everywhere"),
     # The language switcher is on the sign-in page too: choosing a language needs no sign-in.
     path("i18n/setlang/", web_views.set_language, name="set_language"),

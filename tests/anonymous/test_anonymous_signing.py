@@ -334,3 +334,71 @@ def test_the_filing_event_and_its_receipt_count_anonymous_signatures_by_tag(
     late = submit(memo.pk, found, anonymous_signature(enrolled[4], found))
     assert late.status_code == 400  # type: ignore[attr-defined]
     assert queries.anonymous_count(memo) == 2
+
+
+def test_the_memo_page_gives_an_enrolled_signer_what_the_browser_signs_with(
+    enrolled: list[Member], memo: Memo
+) -> None:
+    found = parameters(enrolled[0], memo)
+
+    page = signed_in(enrolled[0].person).get(f"/memos/{memo.pk}/").content.decode()
+
+    assert 'id="anonymous-signing"' in page
+    for name, value in [
+        ("memo", memo.pk),
+        ("public-key", enrolled[0].public.hex()),
+        ("event", found["event"]),
+        ("message", found["message"]),
+        ("group", found["group"]),
+        ("log-size", found["log_size"]),
+    ]:
+        assert f'data-{name}="{value}"' in page
+    assert "anonymous/memo-sign.js" in page
+    assert 'id="anonymous-texts"' in page
+
+
+def test_the_memo_page_offers_no_anonymous_signature_to_a_named_signer_or_a_reader_without_a_key(
+    enrolled: list[Member], memo: Memo
+) -> None:
+    memo_actions.sign_memo(memo, enrolled[0].person, visibility=Visibility.PROTECTED)
+    actions.revoke_key(enrolled[1].person)
+
+    signer_page = signed_in(enrolled[0].person).get(f"/memos/{memo.pk}/").content.decode()
+    keyless_page = signed_in(enrolled[1].person).get(f"/memos/{memo.pk}/").content.decode()
+
+    assert 'id="anonymous-signing"' not in signer_page
+    assert "You signed by name: an anonymous signature too would count you twice" in signer_page
+    assert 'id="anonymous-signing"' not in keyless_page
+    assert "make a key for anonymous signing</a>" in keyless_page
+
+
+def test_the_key_page_offers_to_make_a_key_then_shows_it_and_revokes_it(members: list[Member]) -> None:
+    client = signed_in(members[0].person)
+
+    before = client.get("/accounts/anonymous-key/").content.decode()
+    actions.enrol_key(members[0].person, members[0].public.hex())
+    after = client.get("/accounts/anonymous-key/").content.decode()
+    revoked = client.post("/accounts/anonymous-key/revoke/", headers={"X-CSRFToken": csrf(client)})
+    again = client.post("/accounts/anonymous-key/revoke/", headers={"X-CSRFToken": csrf(client)})
+
+    assert 'id="make-key"' in before and members[0].public.hex() not in before
+    assert f'data-public-key="{members[0].public.hex()}"' in after and 'id="make-key"' not in after
+    assert revoked.status_code == 302
+    assert Event.objects.filter(kind=EventKind.ANONYMOUS_KEY_REVOKED, actor=members[0].person).count() == 1
+    assert queries.active_key(members[0].person) is None
+    assert again.status_code == 404
+    assert Event.objects.filter(kind=EventKind.ANONYMOUS_KEY_REVOKED).count() == 1
+
+
+def test_a_roster_at_a_stated_size_may_be_kept_by_the_browser_and_the_latest_may_not(
+    enrolled: list[Member],
+) -> None:
+    client = signed_in(enrolled[0].person)
+    size = queries.latest_size()
+
+    fixed = client.get("/api/v1/anonymous/roster", {"group": "org", "log_size": size})
+    latest = client.get("/api/v1/anonymous/roster")
+
+    assert fixed.json() == latest.json()
+    assert "immutable" in fixed["Cache-Control"]
+    assert "immutable" not in latest.get("Cache-Control", "")

@@ -16,7 +16,7 @@ from dissent.memos import policy
 from dissent.memos.models import Memo
 from dissent.org.models import Person
 
-from .models import ORGANISATION, AnonymousSignature, MemoRing
+from .models import ORGANISATION, AnonymousKey, AnonymousSignature, MemoRing
 
 
 def unit_group(code: str) -> str:
@@ -81,12 +81,13 @@ def ring_of(memo: Memo) -> MemoRing:
     return found
 
 
-def signing_parameters(person: Person, memo: Memo) -> SigningParameters:
+def signing_parameters(person: Person, memo: Memo, *, with_ring: bool = True) -> SigningParameters:
     """What a browser needs to sign `memo` anonymously: the caller has checked that `person`
     may sign it. Someone who has signed it by name is refused: an anonymous signature too
     would count them twice (the server cannot stop a determined member; see the docs). Before
     the first anonymous signature the ring offered is the whole organisation's roster at the
-    latest signed tree head."""
+    latest signed tree head. `with_ring=False` leaves the ring out (the memo page: the
+    browser fetches the roster, which is the same for everyone, only to sign)."""
     if policy.Standing.SIGNER in policy.standing(person, memo):
         raise NotAllowed(
             _("You have signed this memo by name: an anonymous signature too would count you twice.")
@@ -101,10 +102,14 @@ def signing_parameters(person: Person, memo: Memo) -> SigningParameters:
         message=message_of(memo.pk),
         group=group,
         log_size=size,
-        ring=roster(group, size),
+        ring=roster(group, size) if with_ring else [],
         fixed=fixed,
         min_ring=settings.ANONYMOUS_MIN_RING,
     )
+
+
+def active_key(person: Person) -> AnonymousKey | None:
+    return AnonymousKey.objects.filter(person=person, revoked_at__isnull=True).first()
 
 
 def anonymous_count(memo: Memo) -> int:
@@ -131,3 +136,38 @@ def export_of(memo: Memo) -> dict[str, object] | None:
         "ring": roster(record.group, record.log_size),
         "signatures": list(signatures),
     }
+
+
+@dataclass(frozen=True)
+class PageSigning:
+    """What the memo page shows about signing anonymously: the reader's key, and, when they
+    may sign it anonymously now, the parameters the page's script signs with."""
+
+    key: AnonymousKey | None
+    parameters: SigningParameters | None
+
+    def data(self) -> dict[str, object]:
+        """The parameters as the page's data attributes (the script reads them)."""
+        assert self.key is not None and self.parameters is not None
+        low, high = settings.ANONYMOUS_SEND_DELAY
+        return {
+            "memo": self.parameters.memo_id,
+            "public_key": self.key.public_key,
+            "event": base64.b64encode(self.parameters.event).decode(),
+            "message": base64.b64encode(self.parameters.message).decode(),
+            "group": self.parameters.group,
+            "log_size": self.parameters.log_size,
+            "min_ring": self.parameters.min_ring,
+            "delay_min": low,
+            "delay_max": high,
+        }
+
+
+def page_signing(person: Person, memo: Memo, *, may_sign: bool, signed_by_name: bool) -> PageSigning:
+    """No query at all for a reader who may not sign the memo."""
+    if not may_sign:
+        return PageSigning(key=None, parameters=None)
+    key = active_key(person)
+    if key is None or signed_by_name:
+        return PageSigning(key=key, parameters=None)
+    return PageSigning(key=key, parameters=signing_parameters(person, memo, with_ring=False))

@@ -6,7 +6,7 @@ import base64
 from datetime import datetime
 from typing import Annotated
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -85,8 +85,14 @@ def revoke(request: HttpRequest) -> Status[None]:
 
 
 @router.get("/anonymous/roster", response={200: RosterOut, **ERRORS}, summary="A group's roster of keys")
-def roster(request: HttpRequest, query: Query[RosterQuery]) -> RosterOut:
-    size = queries.latest_size() if query.log_size is None else query.log_size
+def roster(request: HttpRequest, response: HttpResponse, query: Query[RosterQuery]) -> RosterOut:
+    """A roster at a stated log size never changes (the log only grows): the browser may keep
+    it, and signing a memo a second time then asks the server nothing."""
+    if query.log_size is None:
+        size = queries.latest_size()
+    else:
+        size = query.log_size
+        response["Cache-Control"] = "private, max-age=31536000, immutable"
     return RosterOut(group=query.group, log_size=size, keys=queries.roster(query.group, size))
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dissent.anonymous import queries as anonymous_queries
+from dissent.anonymous.texts import browser_texts as anonymous_texts
 from dissent.deadlines.channel import TimeLeft, channel_policy, time_left
 from dissent.errors import DissentError, InvalidInput
 from dissent.log import receipts
@@ -126,6 +127,7 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
     parts = queries.memo_parts(memo)
     anonymous = anonymous_queries.anonymous_count(memo)
     caveat_list = list(memo.caveats.all()) if parts.caveats else []
+    my_signature = next((line for line in lines if line.mine), None)
     context = {
         "memo": memo,
         # The banner shows the highest marking of the parts on the page (memo, reply).
@@ -138,7 +140,14 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
         "named_count": sum(1 for line in lines if line.visibility == Visibility.NAMED),
         "protected_count": sum(1 for line in lines if line.visibility == Visibility.PROTECTED),
         "anonymous_count": anonymous,
-        "my_signature": next((line for line in lines if line.mine), None),
+        "my_signature": my_signature,
+        "anonymous": anonymous_queries.page_signing(
+            person,
+            memo,
+            may_sign=Action.SIGN.value in allowed and memo.state == MemoState.OPEN,
+            signed_by_name=my_signature is not None,
+        ),
+        "anonymous_texts": anonymous_texts,  # called by the template only when it shows them
         "allowed": allowed,
         "nothing_to_do": not (allowed - {Action.RECEIPT.value, Action.EXPORT.value}),
         "transitions": _transitions_for(allowed),

@@ -1,0 +1,39 @@
+"""The page where a member makes, backs up, restores and revokes their key for anonymous
+signing. The key is made and kept in the browser (static/anonymous/key-page.js); the server
+only ever sees the public half, through the API."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from dissent.org.models import Person
+
+from . import actions, queries
+from .texts import browser_texts
+
+
+def _person(request: HttpRequest) -> Person:
+    person = request.user
+    assert isinstance(person, Person)  # the site-wide sign-in requirement saw to it
+    return person
+
+
+@require_GET
+def key_page(request: HttpRequest) -> HttpResponse:
+    key = queries.active_key(_person(request))
+    return render(request, "anonymous/key.html", {"key": key, "texts": browser_texts()})
+
+
+@require_POST
+def revoke(request: HttpRequest) -> HttpResponse:
+    actions.revoke_key(_person(request))
+    messages.success(
+        request,
+        _(
+            "Your key is revoked: from the next signed log on, rings no longer include it. "
+            "Anonymous signatures it already made still count."
+        ),
+    )
+    return redirect("anonymous:key")

@@ -1,0 +1,124 @@
+"""Anonymous co-signing in a real Chromium: a member makes a key on the key page (the secret
+stays in the browser, a passphrase-locked backup is downloaded, only the public key reaches
+the server), signs a memo anonymously from its page, and the count goes up by one, with
+nothing that names them sent along. On a second browser the key is restored from the backup."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import LazySettings
+
+from dissent.anonymous import actions, queries, ring
+from dissent.anonymous.models import AnonymousKey, AnonymousSignature
+from dissent.log.sequencer import integrate_pending
+from dissent.memos.models import MemoState, Visibility
+
+from ..conftest import Cast
+from ..factories import make_memo, make_person
+from .browsing import Browsing, Visitor
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+PASSPHRASE = "correct horse battery staple"
+TITLE = "Our evacuation plan leaves local staff behind"
+SIGNATURES = "/api/v1/anonymous/signatures"
+SENT = "Your anonymous signature counts now. Reload the page to see the new count."
+
+
+def make_key(bob: Visitor) -> Path:
+    """The key page's form; returns the downloaded backup file."""
+    bob.goto("/accounts/anonymous-key/")
+    bob.step("key-page-before")
+    bob.field("Passphrase for the backup").fill(PASSPHRASE)
+    bob.field("The same passphrase again").fill(PASSPHRASE)
+    with bob.page.expect_download() as download:
+        bob.button("Make my key").click()
+    bob.page.get_by_text(
+        bob.t(
+            "Your key is enrolled and this browser holds it. Your backup file has been downloaded: "
+            "keep it apart from your passphrase."
+        )
+    ).wait_for()
+    path = Path(download.value.path())
+    bob.step("key-made")
+    return path
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_a_member_makes_a_key_signs_anonymously_and_is_counted_once(
+    browsing: Browsing, cast: Cast, settings: LazySettings
+) -> None:
+    settings.ANONYMOUS_SEND_DELAY = (0, 1)
+    for i in range(4):  # four colleagues enrolled already: a ring of five with bob
+        actions.enrol_key(make_person(f"colleague{i}"), ring.public_key(ring.generate_secret()).hex())
+    memo = make_memo(
+        MemoState.OPEN,
+        drafter=cast.alice,
+        addressee=cast.paula,
+        invitees=[cast.bob],
+        signers=[(cast.alice, Visibility.NAMED)],
+        title=TITLE,
+    )
+    bob = browsing.sign_in(cast.bob)
+
+    backup = json.loads(make_key(bob).read_text())
+
+    enrolled = AnonymousKey.objects.get(person=cast.bob, revoked_at__isnull=True)
+    assert backup["public_key"] == enrolled.public_key
+    assert backup["kdf"]["name"] == "PBKDF2" and backup["kdf"]["iterations"] >= 600_000
+    assert enrolled.public_key not in backup["secret"]
+    integrate_pending()  # the log's sequencer: a signed tree head now lists bob's key
+    assert enrolled.public_key in queries.roster("org", queries.latest_size())
+
+    bob.goto(f"/memos/{memo.pk}/")
+    assert bob.button("Sign").is_visible()
+    with bob.page.expect_request(lambda request: request.url.endswith(SIGNATURES)) as sent:
+        bob.button("Sign anonymously").click()
+    bob.page.get_by_text(bob.t(SENT)).wait_for()
+    headers = sent.value.all_headers()
+    assert "cookie" not in headers and "referer" not in headers
+    assert AnonymousSignature.objects.filter(memo=memo).count() == 1
+    bob.step("signed-anonymously")
+
+    bob.reload()
+    assert bob.signature_count() == 2
+    assert (
+        bob.t(
+            "%(named)s named, %(protected)s protected, %(anonymous)s anonymous, all verified",
+            named=1,
+            protected=0,
+            anonymous=1,
+        )
+        in bob.text()
+    )
+    # This browser remembers: a named signature too would count bob twice, so it is not offered.
+    bob.page.locator("#signed-anonymously-here").wait_for()
+    assert not bob.button("Sign").is_visible()
+    assert not bob.button("Sign anonymously").is_visible()
+    bob.step("named-signing-refused")
+
+
+def test_a_second_browser_restores_the_key_from_its_backup_and_only_with_the_passphrase(
+    browsing: Browsing, cast: Cast
+) -> None:
+    first = browsing.sign_in(cast.bob)
+    backup = make_key(first)
+    second = browsing.sign_in(cast.bob)  # another browser: no key in it
+    second.goto("/accounts/anonymous-key/")
+    second.page.get_by_text(
+        second.t(
+            "This browser does not hold your key. Restore it from your backup file to sign anonymously here."
+        )
+    ).wait_for()
+
+    second.page.locator("#backup-file").set_input_files(backup)
+    second.field("Passphrase").fill("not the passphrase at all")
+    second.button("Restore").click()
+    second.page.get_by_text(second.t("That passphrase does not open this backup file.")).wait_for()
+    second.field("Passphrase").fill(PASSPHRASE)
+    second.button("Restore").click()
+
+    second.page.get_by_text(second.t("Your key is restored in this browser.")).wait_for()
+    second.page.get_by_text(second.t("This browser holds your key.")).wait_for()
+    second.step("key-restored")
