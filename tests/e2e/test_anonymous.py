@@ -76,6 +76,7 @@ def test_a_member_makes_a_key_signs_anonymously_and_is_counted_once(
     with bob.page.expect_request(lambda request: request.url.endswith(SIGNATURES)) as sent:
         bob.button("Sign anonymously").click()
     bob.page.get_by_text(bob.t(SENT)).wait_for()
+    assert not bob.button("Sign anonymously").is_visible()  # once is enough
     headers = sent.value.all_headers()
     assert "cookie" not in headers and "referer" not in headers
     assert AnonymousSignature.objects.filter(memo=memo).count() == 1
