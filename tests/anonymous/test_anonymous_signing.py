@@ -402,3 +402,25 @@ def test_a_roster_at_a_stated_size_may_be_kept_by_the_browser_and_the_latest_may
     assert fixed.json() == latest.json()
     assert "immutable" in fixed["Cache-Control"]
     assert "immutable" not in latest.get("Cache-Control", "")
+
+
+def test_every_memo_offers_the_same_ring_until_the_roster_changes(enrolled: list[Member], memo: Memo) -> None:
+    covering = queries.latest_size()  # the tree head that first covered the enrolments
+    memo_actions.sign_memo(memo, enrolled[0].person, visibility=Visibility.NAMED)  # more events...
+    later = integrate_pending()  # ...in a later tree head
+    assert later is not None and later.size > covering
+    other = make_memo(
+        MemoState.OPEN, drafter=memo.created_by, addressee=memo.addressee, invitees=[enrolled[1].person]
+    )
+
+    first, second = parameters(enrolled[1], memo), parameters(enrolled[1], other)
+
+    assert first["log_size"] == second["log_size"] == covering
+    assert first["ring"] == queries.roster("org", later.size)
+    newcomer = Member(make_person("newcomer"))
+    actions.enrol_key(newcomer.person, newcomer.public.hex())
+    assert parameters(enrolled[1], other)["log_size"] == covering  # not in the log yet: no change
+    moved = integrate_pending()
+    assert moved is not None
+    assert parameters(enrolled[1], other)["log_size"] == moved.size
+    assert newcomer.public.hex() in parameters(enrolled[1], other)["ring"]  # type: ignore[operator]

@@ -63,12 +63,12 @@ RFC_VECTORS = [
 CALL = """async ([name, args]) => {
   const ring = await import("/ring.js");
   const decode = (value) => Array.isArray(value) ? value.map(decode)
-    : value !== null && typeof value === "object"
+    : value !== null && typeof value === "object" && "hex" in value
       ? Uint8Array.from(value.hex.match(/../g) || [], (pair) => parseInt(pair, 16)) : value;
   const encode = (value) => value instanceof Uint8Array
     ? {hex: Array.from(value, (byte) => byte.toString(16).padStart(2, "0")).join("")} : value;
   try {
-    return encode(ring[name](...args.map(decode)));
+    return encode(await ring[name](...args.map(decode)));
   } catch (error) {
     return {error: String(error)};
   }
@@ -213,6 +213,44 @@ def test_mixed_order_tag_is_refused_on_both_sides(page: Page) -> None:
             0,
             secrets[0],
         )
+
+
+def test_a_ring_checked_in_a_worker_refuses_what_sign_refuses(page: Page) -> None:
+    __, keys = make_ring(6)
+    order_two = ((2**255 - 19) - 1).to_bytes(32, "little")  # (0, -1)
+    mixed = crypto_core_ed25519_add(keys[2], order_two)  # decodes, but not in the subgroup
+
+    with page.expect_worker() as started:
+        assert js(page, "checkRingInWorker", keys) is None
+
+    assert started.value.url.endswith("/ring-worker.js")
+    with pytest.raises(RuntimeError, match="ring member 2"):
+        js(page, "checkRingInWorker", [*keys[:2], mixed, *keys[3:]])
+    with pytest.raises(RuntimeError, match="twice"):
+        js(page, "checkRingInWorker", [keys[0], keys[1], keys[1]])
+    with pytest.raises(RuntimeError, match="ring member 1"):
+        js(page, "checkRingInWorker", [keys[0], order_two])
+
+
+def test_signing_with_a_checked_ring_skips_only_the_subgroup_checks(page: Page) -> None:
+    secrets, keys = make_ring(6)
+    order_two = ((2**255 - 19) - 1).to_bytes(32, "little")
+    mixed = crypto_core_ed25519_add(keys[2], order_two)
+    checked = {"ringChecked": True}
+
+    signature = js(page, "sign", EVENT, MESSAGE, keys, 4, secrets[4], checked)
+
+    assert ring.verify(EVENT, MESSAGE, keys, signature)
+    assert ring.tag_of(signature) == ring.tag_of(ring.sign(EVENT, b"other", keys, 4, secrets[4]))
+    # A member twice, or one that does not decode, is still refused; the mixed-order member is
+    # what the check skipped (and what checkRingInWorker refuses).
+    with pytest.raises(RuntimeError, match="twice"):
+        js(page, "sign", EVENT, MESSAGE, [keys[0], keys[1], keys[1]], 0, secrets[0], checked)
+    with pytest.raises(RuntimeError, match="ring member 1"):
+        js(page, "sign", EVENT, MESSAGE, [keys[0], bytes([0xFF] * 32)], 0, secrets[0], checked)
+    with pytest.raises(RuntimeError, match="ring member 2"):
+        js(page, "sign", EVENT, MESSAGE, [*keys[:2], mixed, *keys[3:]], 0, secrets[0])
+    assert js(page, "sign", EVENT, MESSAGE, [*keys[:2], mixed, *keys[3:]], 0, secrets[0], checked)
 
 
 def test_signing_needs_the_members_own_key(page: Page) -> None:

@@ -73,10 +73,14 @@ def test_a_member_makes_a_key_signs_anonymously_and_is_counted_once(
 
     bob.goto(f"/memos/{memo.pk}/")
     assert bob.button("Sign").is_visible()
-    with bob.page.expect_request(lambda request: request.url.endswith(SIGNATURES)) as sent:
+    with (
+        bob.page.expect_request(lambda request: request.url.endswith(SIGNATURES)) as sent,
+        bob.page.expect_worker() as checker,  # the ring's checks, on the other core
+    ):
         bob.button("Sign anonymously").click()
     bob.page.get_by_text(bob.t(SENT)).wait_for()
     assert not bob.button("Sign anonymously").is_visible()  # once is enough
+    assert checker.value.url.endswith("/static/anonymous/ring-worker.js")
     headers = sent.value.all_headers()
     assert "cookie" not in headers and "referer" not in headers
     assert AnonymousSignature.objects.filter(memo=memo).count() == 1

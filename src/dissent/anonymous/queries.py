@@ -18,6 +18,9 @@ from dissent.org.models import Person
 
 from .models import ORGANISATION, AnonymousKey, AnonymousSignature, MemoRing
 
+#: The events a roster is rebuilt from (the events table has a partial index on them).
+ROSTER_KINDS = [EventKind.ANONYMOUS_KEY_ENROLLED, EventKind.ANONYMOUS_KEY_REVOKED]
+
 
 def unit_group(code: str) -> str:
     return f"unit:{code}"
@@ -28,10 +31,7 @@ def roster(group: str, log_size: int) -> list[str]:
     enrolment among them, minus every revocation, in the order enrolled. Anyone holding the
     log can rebuild it; the database's key table is not consulted."""
     entries = (
-        LogEntry.objects.filter(
-            index__lt=log_size,
-            event__kind__in=[EventKind.ANONYMOUS_KEY_ENROLLED, EventKind.ANONYMOUS_KEY_REVOKED],
-        )
+        LogEntry.objects.filter(index__lt=log_size, event__kind__in=ROSTER_KINDS)
         .order_by("index")
         .values_list("event__kind", "event__payload")
     )
@@ -49,6 +49,21 @@ def roster(group: str, log_size: int) -> list[str]:
 def latest_size() -> int:
     """The size of the latest signed tree head (0 before the first)."""
     return TreeHead.objects.aggregate(size=Max("size"))["size"] or 0
+
+
+def ring_size_now() -> int:
+    """The log size a memo's ring is offered at before its first anonymous signature: the
+    first signed tree head covering the latest enrolment or revocation (the latest tree head
+    while that one is still waiting for the sequencer). The roster there is the latest roster,
+    and the size stays put until the roster next changes: every memo offers the same ring, and
+    a browser that kept it fetches nothing more."""
+    last = LogEntry.objects.filter(event__kind__in=ROSTER_KINDS).aggregate(last=Max("index"))["last"]
+    if last is not None:
+        covering = TreeHead.objects.filter(size__gt=last).order_by("size").values_list("size", flat=True)
+        first = covering.first()
+        if first is not None:
+            return first
+    return latest_size()
 
 
 def is_published_size(size: int) -> bool:
@@ -95,7 +110,7 @@ def signing_parameters(person: Person, memo: Memo, *, with_ring: bool = True) ->
     record = ring_of(memo)
     fixed = record.log_size is not None
     group = record.group if fixed else ORGANISATION
-    size = record.log_size if record.log_size is not None else latest_size()
+    size = record.log_size if record.log_size is not None else ring_size_now()
     return SigningParameters(
         memo_id=memo.pk,
         event=event_of(memo.pk, record.secret),

@@ -88,7 +88,15 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # The anonymous-signing rosters are rebuilt from these few events of a large log.
+            models.Index(
+                fields=["kind"],
+                name="event_roster_kinds",
+                condition=models.Q(kind__in=["anonymous.key_enrolled", "anonymous.key_revoked"]),
+            ),
+        ]
         verbose_name = _("event")
         verbose_name_plural = _("events")
 

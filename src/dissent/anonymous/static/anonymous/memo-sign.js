@@ -1,9 +1,11 @@
 // Signing a memo anonymously from its page (templates/memos/memo_detail.html, the section
-// #anonymous-signing): fetch the memo's ring, sign in this browser with the key kept here,
-// wait a random while, then send the signature on a request without the session cookie.
-// The server stores no address or user agent with it (docs/anonymous-signatures.md).
+// #anonymous-signing). When the page opens, and whether or not the reader means to sign, it
+// fetches the memo's ring and has a Web Worker check its members; on "Sign anonymously" it
+// signs in this browser with the key kept here, waits a random while, then sends the
+// signature on a request without the session cookie. The server stores no address or user
+// agent with it (docs/anonymous-signatures.md).
 
-import { sign, tagOf } from "./ring.js";
+import { checkRingInWorker, sign, tagOf } from "./ring.js";
 import { fromBase64, fromHex, hasSigned, loadSecret, markSigned, toBase64, toHex, texts } from "./keystore.js";
 
 const say = texts();
@@ -23,11 +25,16 @@ function randomDelay(low, high) {
   return low + (crypto.getRandomValues(new Uint32Array(1))[0] % (span + 1));
 }
 
-async function ringOf(data) {
+// The ring (hex keys) and its members as bytes, checked. The roster at a stated log size
+// never changes, so the browser keeps it (the server says so) and most pages fetch nothing.
+async function preparedRing(data) {
   const query = new URLSearchParams({ group: data.group, log_size: data.logSize });
   const response = await fetch(`/api/v1/anonymous/roster?${query}`, { credentials: "same-origin" });
   if (!response.ok) throw new Error(response.statusText);
-  return (await response.json()).keys;
+  const ring = (await response.json()).keys;
+  const keys = ring.map(fromHex);
+  await checkRingInWorker(keys);
+  return { ring, keys };
 }
 
 async function send(data, signature) {
@@ -46,19 +53,21 @@ async function send(data, signature) {
   });
 }
 
-async function signAnonymously(button, status) {
+async function signAnonymously(button, status, prepared) {
   const data = section.dataset;
   const secret = await loadSecret(data.publicKey);
   if (!secret) return say("not_held");
   status.textContent = say("fetching");
-  const ring = await ringOf(data);
+  const { ring, keys } = await prepared;
   if (ring.length < Number(data.minRing)) return say("small_ring", { size: ring.length, min: data.minRing });
   const index = ring.indexOf(data.publicKey);
   if (index < 0) return say("not_in_ring");
   status.textContent = say("signing");
   if (namedForm) namedForm.hidden = true; // from here on, one way of signing only
   await new Promise((painted) => setTimeout(painted, 50));
-  const signature = sign(fromBase64(data.event), fromBase64(data.message), ring.map(fromHex), index, secret);
+  const signature = sign(fromBase64(data.event), fromBase64(data.message), keys, index, secret, {
+    ringChecked: true, // by checkRingInWorker, in preparedRing
+  });
   const seconds = randomDelay(Number(data.delayMin), Number(data.delayMax));
   status.textContent = say("waiting", { seconds });
   await new Promise((waited) => setTimeout(waited, seconds * 1000));
@@ -86,13 +95,17 @@ async function start() {
     button.disabled = true;
     return;
   }
+  let prepared = preparedRing(section.dataset);
+  prepared.catch(() => {}); // reported on the click, which tries again
   button.addEventListener("click", async () => {
     button.disabled = true;
     try {
-      status.textContent = await signAnonymously(button, status);
+      status.textContent = await signAnonymously(button, status, prepared);
     } catch (error) {
       status.textContent = say("failed", { reason: error.message || error });
       if (namedForm) namedForm.hidden = false;
+      prepared = preparedRing(section.dataset);
+      prepared.catch(() => {});
     } finally {
       button.disabled = false;
     }
