@@ -6,8 +6,9 @@ Prints the median time of sign() with every check; of checkRingInWorker() (a Web
 the ring's members, which the memo page starts when it opens) and of sign() with the ring so
 checked (what the memo page does when "Sign anonymously" is pressed); and of verify(), for
 rings of 10, 100 and 1,000 members (5 runs each), and of 10,000 (2 runs) when a
-1,000-member signature took under 3 s, plus the machine. Times are taken inside the page with performance.now(), around the call only: the
-keys are made beforehand; the fixed-base tables ring.js builds per call are included.
+1,000-member signature took under 3 s, plus the machine. Times are taken inside the page
+with performance.now(), around the call only: the keys are made beforehand; the fixed-base
+tables ring.js builds per call are included.
 
 Run:  .venv/bin/python bench/ring_browser.py [--sizes 10 100 1000 10000] [--runs 5]
 """

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, include, path, re_path
 
+from dissent.anonymous import views as anonymous_views
 from dissent.api import django_errors
 from dissent.api.api import api
 from dissent.log import views as log_views
@@ -48,6 +49,7 @@ urlpatterns = [
     # The language switcher is on the sign-in page too: choosing a language needs no sign-in.
     path("i18n/setlang/", web_views.set_language, name="set_language"),
     path("memos/", include("dissent.memos.urls")),
+    path("memos/<int:memo_id>/anonymous-counting/", anonymous_views.set_counting, name="anonymous-counting"),
     path("memos/<int:memo_id>/export/", include("dissent.exports.urls")),
     path("search/", include("dissent.search.urls")),
     path("queue/", memo_views.custodian_queue, name="queue"),

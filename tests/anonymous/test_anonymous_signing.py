@@ -424,3 +424,71 @@ def test_every_memo_offers_the_same_ring_until_the_roster_changes(enrolled: list
     assert moved is not None
     assert parameters(enrolled[1], other)["log_size"] == moved.size
     assert newcomer.public.hex() in parameters(enrolled[1], other)["ring"]  # type: ignore[operator]
+
+
+def test_drafters_may_let_a_member_sign_both_ways_while_the_memo_is_a_draft(
+    enrolled: list[Member], tmp_path: Path
+) -> None:
+    drafter, addressee = make_person("drafter"), make_person("principal", Role.PRINCIPAL)
+    memo = make_memo(
+        MemoState.DRAFT, drafter=drafter, addressee=addressee, invitees=[m.person for m in enrolled]
+    )
+    both = {"count_both_ways": True}
+
+    def put(person: Person, body: dict[str, bool]) -> Any:
+        client = signed_in(person)
+        return client.put(
+            f"/api/v1/memos/{memo.pk}/anonymous/counting",
+            json.dumps(body),
+            content_type="application/json",
+            headers={"X-CSRFToken": csrf(client)},
+        )
+
+    assert put(enrolled[0].person, both).status_code == 404  # a draft: only its drafters see it
+    assert not queries.count_both_ways(memo)
+    assert put(drafter, both).json() == {"memo": memo.pk, "count_both_ways": True}
+    memo_actions.open_memo(memo, drafter)
+    refused = put(drafter, {"count_both_ways": False})
+    assert refused.status_code == 409  # fixed once the memo is open
+    assert put(enrolled[1].person, {"count_both_ways": False}).status_code == 403  # not a drafter
+    assert queries.count_both_ways(memo)
+
+    memo_actions.sign_memo(memo, enrolled[0].person, visibility=Visibility.NAMED)
+    found = parameters(enrolled[0], memo)  # allowed now, though signed by name
+    assert found["count_both_ways"] is True
+    assert submit(memo.pk, found, anonymous_signature(enrolled[0], found)).status_code == 201  # type: ignore[attr-defined]
+    page = signed_in(enrolled[0].person).get(f"/memos/{memo.pk}/").content.decode()
+    assert '<strong class="signature-count">2</strong>' in page
+    assert "one person may count twice" in page
+    assert 'data-count-both-ways="true"' in page
+    memo_actions.file_memo(memo, drafter)
+    filing = Event.objects.get(kind=EventKind.MEMO_FILED, object_id=memo.pk)
+    assert filing.payload["count_both_ways"] is True
+    export, path = exported(memo, tmp_path)
+    assert export["anonymous"]["count_both_ways"] is True  # type: ignore[index]
+    assert "one person may count twice" in verify_file(path, "--offline")
+
+
+def test_the_memo_page_form_sets_how_signatures_count_for_drafters_only(enrolled: list[Member]) -> None:
+    drafter, addressee = make_person("drafter"), make_person("principal", Role.PRINCIPAL)
+    memo = make_memo(MemoState.DRAFT, drafter=drafter, addressee=addressee, invitees=[enrolled[0].person])
+    url = f"/memos/{memo.pk}/anonymous-counting/"
+
+    invitee = signed_in(enrolled[0].person)
+    refused = invitee.post(url, {"count_both_ways": "on"}, headers={"X-CSRFToken": csrf(invitee)})
+    client = signed_in(drafter)
+    page = client.get(f"/memos/{memo.pk}/").content.decode()
+    saved = client.post(url, {"count_both_ways": "on"}, headers={"X-CSRFToken": csrf(client)})
+
+    assert refused.status_code == 404  # a draft: only its drafters see it
+    assert (
+        'id="count-both-ways"' in page
+        and 'id="count-both-ways" aria-describedby="count-both-ways-help" checked' not in page
+    )
+    assert saved.status_code == 302
+    assert queries.count_both_ways(memo)
+    assert (
+        'aria-describedby="count-both-ways-help" checked' in client.get(f"/memos/{memo.pk}/").content.decode()
+    )
+    client.post(url, {}, headers={"X-CSRFToken": csrf(client)})  # the box unticked
+    assert not queries.count_both_ways(memo)

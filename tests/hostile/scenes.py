@@ -169,6 +169,11 @@ def api_write_routes(world: World) -> dict[tuple[str, str], tuple[Person, str, d
             "/anonymous/signatures",
             anonymous_signature(w, c.bob, w.open),
         ),
+        ("put", "/api/v1/memos/{memo_id}/anonymous/counting"): (
+            c.alice,
+            f"/memos/{w.draft.pk}/anonymous/counting",
+            {"count_both_ways": True},
+        ),
         ("post", "/api/v1/similar"): (
             c.alice,
             "/similar",

@@ -50,6 +50,7 @@ WEB_ID_ROUTES: dict[str, tuple[str, dict[str, str]]] = {
     "memos/<int:memo_id>/meetings/<int:meeting_id>/answer/": ("post", {"accept": "yes"}),
     "memos/<int:memo_id>/export/pdf": ("get", {}),
     "memos/<int:memo_id>/export/json": ("get", {}),
+    "memos/<int:memo_id>/anonymous-counting/": ("post", {"count_both_ways": "on"}),
     "accounts/tokens/<int:token_id>/revoke/": ("post", {}),
 }
 
@@ -82,6 +83,7 @@ API_ID_ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("post", "/api/v1/meetings/{meeting_id}/answer"): {"accept": True},
     ("get", "/api/v1/memos/{memo_id}/export"): None,
     ("get", "/api/v1/memos/{memo_id}/anonymous"): None,
+    ("put", "/api/v1/memos/{memo_id}/anonymous/counting"): {"count_both_ways": True},
 }
 
 

@@ -10,10 +10,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dissent import clock
-from dissent.errors import AlreadyDone, InvalidInput, InvalidState, NotFound
+from dissent.errors import AlreadyDone, InvalidInput, InvalidState, NotAllowed, NotFound
 from dissent.events.models import EventKind
 from dissent.events.recording import record_event
+from dissent.memos import policy
+from dissent.memos.actions import locked
 from dissent.memos.models import Memo, MemoState
+from dissent.memos.policy import Action, Standing
 from dissent.org.models import Person
 
 from . import queries, ring
@@ -60,6 +63,23 @@ def revoke_key(person: Person) -> AnonymousKey:
         person, EventKind.ANONYMOUS_KEY_REVOKED, key, {"public_key": key.public_key, "unit": key.unit_code}
     )
     return key
+
+
+@transaction.atomic
+def set_count_both_ways(memo: Memo, person: Person, value: bool) -> MemoRing:
+    """The drafters choose, while the memo is a draft, whether a member who signs it by name
+    may also sign it anonymously (and so count twice). Fixed from the moment it opens, so
+    that the rule the signers saw is the rule the count follows."""
+    memo = locked(memo, person)
+    policy.require(person, Action.VIEW, memo)
+    if Standing.DRAFTER not in policy.standing(person, memo):
+        raise NotAllowed(_("Only the memo's drafters choose how anonymous signatures count."))
+    if memo.state != MemoState.DRAFT:
+        raise InvalidState(_("How anonymous signatures count is chosen while the memo is a draft."))
+    record = queries.ring_of(memo)
+    record.count_both_ways = value
+    record.save(update_fields=["count_both_ways"])
+    return record
 
 
 REFUSED = gettext_lazy("This is not a valid anonymous signature on a memo open for signatures.")

@@ -46,6 +46,9 @@ class MemoRing(models.Model):
     secret = models.CharField(max_length=32)
     group = models.CharField(max_length=50, blank=True)
     log_size = models.BigIntegerField(null=True, blank=True)
+    #: The drafters' choice while the memo is a draft: whether a member may sign it both by
+    #: name and anonymously, and so count twice. Off by default (docs/anonymous-signatures.md).
+    count_both_ways = models.BooleanField(_("counts a member who signs both ways twice"), default=False)
 
     def __str__(self) -> str:
         return f"ring of memo {self.memo_id}"

@@ -88,6 +88,7 @@ class SigningParameters:
     ring: list[str]
     fixed: bool  # the ring is the memo's own, fixed by its first anonymous signature
     min_ring: int
+    count_both_ways: bool  # the drafters let a member sign both by name and anonymously
 
 
 def ring_of(memo: Memo) -> MemoRing:
@@ -103,11 +104,11 @@ def signing_parameters(person: Person, memo: Memo, *, with_ring: bool = True) ->
     the first anonymous signature the ring offered is the whole organisation's roster at the
     latest signed tree head. `with_ring=False` leaves the ring out (the memo page: the
     browser fetches the roster, which is the same for everyone, only to sign)."""
-    if policy.Standing.SIGNER in policy.standing(person, memo):
+    record = ring_of(memo)
+    if not record.count_both_ways and policy.Standing.SIGNER in policy.standing(person, memo):
         raise NotAllowed(
             _("You have signed this memo by name: an anonymous signature too would count you twice.")
         )
-    record = ring_of(memo)
     fixed = record.log_size is not None
     group = record.group if fixed else ORGANISATION
     size = record.log_size if record.log_size is not None else ring_size_now()
@@ -120,6 +121,7 @@ def signing_parameters(person: Person, memo: Memo, *, with_ring: bool = True) ->
         ring=roster(group, size) if with_ring else [],
         fixed=fixed,
         min_ring=settings.ANONYMOUS_MIN_RING,
+        count_both_ways=record.count_both_ways,
     )
 
 
@@ -150,6 +152,7 @@ def export_of(memo: Memo) -> dict[str, object] | None:
         "log_size": record.log_size,
         "ring": roster(record.group, record.log_size),
         "signatures": list(signatures),
+        "count_both_ways": record.count_both_ways,
     }
 
 
@@ -160,6 +163,7 @@ class PageSigning:
 
     key: AnonymousKey | None
     parameters: SigningParameters | None
+    count_both_ways: bool = False
 
     def data(self) -> dict[str, object]:
         """The parameters as the page's data attributes (the script reads them)."""
@@ -175,14 +179,24 @@ class PageSigning:
             "min_ring": self.parameters.min_ring,
             "delay_min": low,
             "delay_max": high,
+            "count_both_ways": "true" if self.parameters.count_both_ways else "false",
         }
 
 
-def page_signing(person: Person, memo: Memo, *, may_sign: bool, signed_by_name: bool) -> PageSigning:
-    """No query at all for a reader who may not sign the memo."""
+def page_signing(
+    person: Person, memo: Memo, *, may_sign: bool, signed_by_name: bool, both: bool
+) -> PageSigning:
+    """No query at all for a reader who may not sign the memo; `both` is count_both_ways(memo)."""
     if not may_sign:
-        return PageSigning(key=None, parameters=None)
+        return PageSigning(key=None, parameters=None, count_both_ways=both)
     key = active_key(person)
-    if key is None or signed_by_name:
-        return PageSigning(key=key, parameters=None)
-    return PageSigning(key=key, parameters=signing_parameters(person, memo, with_ring=False))
+    if key is None or (signed_by_name and not both):
+        return PageSigning(key=key, parameters=None, count_both_ways=both)
+    return PageSigning(
+        key=key, parameters=signing_parameters(person, memo, with_ring=False), count_both_ways=both
+    )
+
+
+def count_both_ways(memo: Memo) -> bool:
+    """Whether the memo's drafters let a member sign it both by name and anonymously."""
+    return MemoRing.objects.filter(memo=memo, count_both_ways=True).exists()

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from dissent.memos import policy
 from dissent.org.models import Person
 
 from . import actions, queries
@@ -37,3 +38,13 @@ def revoke(request: HttpRequest) -> HttpResponse:
         ),
     )
     return redirect("anonymous:key")
+
+
+@require_POST
+def set_counting(request: HttpRequest, memo_id: int) -> HttpResponse:
+    """The drafters' choice on the memo page: may a member sign both by name and anonymously?"""
+    person = _person(request)
+    memo = policy.get_memo(person, memo_id)
+    actions.set_count_both_ways(memo, person, request.POST.get("count_both_ways") == "on")
+    messages.success(request, _("How anonymous signatures count is saved."))
+    return redirect("memos:detail", memo_id=memo.pk)

@@ -56,6 +56,18 @@ class SigningParametersOut(Schema):
         description="Whether the ring is the memo's own, set by its first anonymous signature."
     )
     min_ring: int
+    count_both_ways: bool = Field(
+        description="Whether the drafters let a member sign both by name and anonymously (counting twice)."
+    )
+
+
+class CountingIn(BodyIn):
+    count_both_ways: bool
+
+
+class CountingOut(Schema):
+    memo: int
+    count_both_ways: bool
 
 
 class AnonymousSignatureIn(BodyIn):
@@ -114,7 +126,20 @@ def signing_parameters(request: HttpRequest, memo_id: MemoId) -> SigningParamete
         ring=found.ring,
         fixed=found.fixed,
         min_ring=found.min_ring,
+        count_both_ways=found.count_both_ways,
     )
+
+
+@router.put(
+    "/memos/{memo_id}/anonymous/counting",
+    response={200: CountingOut, **ERRORS},
+    summary="Choose whether a member may sign both by name and anonymously (drafters, drafts only)",
+)
+def set_counting(request: HttpRequest, memo_id: MemoId, payload: CountingIn) -> CountingOut:
+    person = person_of(request)
+    memo = policy.get_memo(person, memo_id)
+    record = actions.set_count_both_ways(memo, person, payload.count_both_ways)
+    return CountingOut(memo=memo.pk, count_both_ways=record.count_both_ways)
 
 
 @router.post(

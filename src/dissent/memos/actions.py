@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dissent import clock, identities, rows
-from dissent.anonymous.models import AnonymousSignature
+from dissent.anonymous.models import AnonymousSignature, MemoRing
 from dissent.deadlines.calendar import extend as extend_due
 from dissent.deadlines.channel import channel_policy
 from dissent.errors import AlreadyDone, InvalidInput, InvalidState, NotAllowed, NotFound
@@ -357,6 +357,7 @@ def file_memo(memo: Memo, person: Person) -> Memo:
         AnonymousSignature.objects.filter(memo=memo).order_by("pk").values_list("tag", flat=True)
     )
     count = len(signature_ids) + len(anonymous_tags)
+    both_ways = MemoRing.objects.filter(memo=memo, count_both_ways=True).exists()
     memo.state = MemoState.FILED
     memo.filed_at = clock.now()
     memo.content_sha256 = content_sha256(memo)
@@ -373,6 +374,8 @@ def file_memo(memo: Memo, person: Person) -> Memo:
             "signature_count": count,
             "signatures": signature_ids,
             "anonymous_signatures": anonymous_tags,
+            # Whether one member may be in both lists: the drafters' choice (anonymous signing).
+            "count_both_ways": both_ways,
             "ack_due": timestamp(memo.ack_due),
             "reply_due": timestamp(memo.reply_due),
         },

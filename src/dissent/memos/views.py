@@ -146,6 +146,7 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
             memo,
             may_sign=Action.SIGN.value in allowed and memo.state == MemoState.OPEN,
             signed_by_name=my_signature is not None,
+            both=anonymous_queries.count_both_ways(memo),
         ),
         "anonymous_texts": anonymous_texts,  # called by the template only when it shows them
         "allowed": allowed,

@@ -34,6 +34,10 @@ class Command(BaseCommand):
         if problems:
             raise CommandError("signatures do NOT verify:\n  - " + "\n  - ".join(problems))
         total = count.named + count.protected + count.anonymous
+        if section and section.get("count_both_ways"):
+            self.stdout.write(
+                "this memo let a member sign both by name and anonymously: one person may count twice"
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"memo {export['memo']['id']}: {total} signatures: {count.named} named, {count.protected} "

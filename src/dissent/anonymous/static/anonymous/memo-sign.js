@@ -63,7 +63,8 @@ async function signAnonymously(button, status, prepared) {
   const index = ring.indexOf(data.publicKey);
   if (index < 0) return say("not_in_ring");
   status.textContent = say("signing");
-  if (namedForm) namedForm.hidden = true; // from here on, one way of signing only
+  const bothWays = data.countBothWays === "true";
+  if (namedForm && !bothWays) namedForm.hidden = true; // from here on, one way of signing only
   await new Promise((painted) => setTimeout(painted, 50));
   const signature = sign(fromBase64(data.event), fromBase64(data.message), keys, index, secret, {
     ringChecked: true, // by checkRingInWorker, in preparedRing
@@ -83,8 +84,9 @@ async function signAnonymously(button, status, prepared) {
 }
 
 async function start() {
+  const bothWays = section.dataset.countBothWays === "true"; // the drafters allowed both
   if (await hasSigned(Number(section.dataset.memo))) {
-    refuseNamedSigning();
+    if (!bothWays) refuseNamedSigning();
     return;
   }
   const button = section.querySelector("button");
