@@ -126,3 +126,21 @@ def test_a_second_browser_restores_the_key_from_its_backup_and_only_with_the_pas
     second.page.get_by_text(second.t("Your key is restored in this browser.")).wait_for()
     second.page.get_by_text(second.t("This browser holds your key.")).wait_for()
     second.step("key-restored")
+
+
+def test_without_javascript_the_key_page_says_why_it_cannot_make_a_key(
+    browsing: Browsing, cast: Cast
+) -> None:
+    browsing.javascript = False
+    bob = browsing.sign_in(cast.bob)
+
+    bob.goto("/accounts/anonymous-key/")
+
+    assert (
+        bob.t(
+            "Making and using a key needs JavaScript: the secret half must be made and kept in your browser."
+        )
+        in bob.text()
+    )
+    assert not bob.button("Make my key").is_visible()
+    bob.step("key-page-without-javascript")
