@@ -2,6 +2,8 @@ import json
 
 from django.core.management import call_command
 
+from dissent.anonymous import queries as anonymous_queries
+from dissent.log.sequencer import integrate_pending
 from dissent.memos.models import Memo, MemoState
 from dissent.org.models import Person, Role
 
@@ -21,6 +23,10 @@ def test_demo_seeds_every_state_and_prints_accounts_as_json(
     assert set(Memo.objects.values_list("state", flat=True)) == set(MemoState.values)
     someone = accounts[-1]
     assert Person.objects.get(username=someone["username"]).check_password(someone["password"])
+    # A ring big enough for a demo member to sign anonymously once the log has the keys.
+    integrate_pending()
+    ring = anonymous_queries.roster("org", anonymous_queries.latest_size())
+    assert len(ring) >= settings.ANONYMOUS_MIN_RING  # type: ignore[attr-defined]
 
 
 def test_demo_run_twice_keeps_one_organisation(
