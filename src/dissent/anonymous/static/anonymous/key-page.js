@@ -61,12 +61,13 @@ async function enrol(publicKeyHex, csrfToken) {
 handle(document.getElementById("make-key"), async (form, status) => {
   const chosen = passphrase(form, "#make-passphrase", "#make-passphrase-again");
   status.textContent = say("making");
+  await loadSecret(""); // opens this browser's key store: no key is enrolled where none can be kept
   const secret = generateSecret();
   const publicKeyHex = toHex(publicKey(secret));
   const backup = await makeBackup(secret, chosen); // before enrolling: no key without its backup
   await enrol(publicKeyHex, form.querySelector("[name=csrfmiddlewaretoken]").value);
+  download(backupName(publicKeyHex), backup); // the copy that must not be lost, first
   await saveSecret(secret);
-  download(backupName(publicKeyHex), backup);
   form.querySelector("button").hidden = true;
   return say("made");
 });
