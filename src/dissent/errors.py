@@ -3,13 +3,16 @@ and an HTTP status in one place each (web/middleware.py, api/errors.py)."""
 
 
 class DissentError(Exception):
-    """Base class: the message is written for the person who made the request."""
+    """Base class: the message is written for the person who made the request. `reason`, when
+    given, is a stable code a program can act on where one status covers several cases (the
+    API sends it as the problem's `reason` member)."""
 
     status = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, reason: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.reason = reason
 
 
 class NotFound(DissentError):

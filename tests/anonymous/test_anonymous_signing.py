@@ -3,6 +3,7 @@ from the log, a memo's signing parameters for those who may sign it, and the rou
 a signature from nobody, verifies it and counts each key once."""
 
 import base64
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -64,9 +65,17 @@ def anonymous_signature(member: Member, found: dict[str, object], ring_keys: lis
     return base64.b64encode(signature).decode()
 
 
-def submit(memo_id: int, found: dict[str, object], signature: str) -> object:
+def submit(memo_id: int, found: dict[str, object], signature: str, **changes: object) -> Any:
     """From a client with no cookie at all, as the browser sends it."""
-    body = {"memo": memo_id, "group": found["group"], "log_size": found["log_size"], "signature": signature}
+    event = base64.b64decode(found["event"])  # type: ignore[arg-type]
+    body = {
+        "memo": memo_id,
+        "group": found["group"],
+        "log_size": found["log_size"],
+        "event_sha256": hashlib.sha256(event).hexdigest(),
+        "signature": signature,
+        **changes,
+    }
     return Client().post("/api/v1/anonymous/signatures", json.dumps(body), content_type="application/json")
 
 
@@ -136,12 +145,13 @@ def test_bad_signatures_unknown_memos_and_closed_memos_get_the_same_refusal(
         submit(memo.pk, found, base64.b64encode(bytes(tampered)).decode()),
         submit(memo.pk + 1000, found, good),
         submit(memo.pk, found, "not base64!"),
+        submit(memo.pk, found, good, event_sha256="0" * 64),  # not shown the memo
     ]
     memo_actions.file_memo(memo, memo.created_by)
     answers.append(submit(memo.pk, found, good))
 
     details = {answer.json()["detail"] for answer in answers}  # type: ignore[attr-defined]
-    assert [answer.status_code for answer in answers] == [400, 400, 400, 400]  # type: ignore[attr-defined]
+    assert [answer.status_code for answer in answers] == [400, 400, 400, 400, 400]  # type: ignore[attr-defined]
     assert len(details) == 1
     assert not AnonymousSignature.objects.exists()
 
@@ -170,11 +180,20 @@ def test_the_first_signature_fixes_the_ring_so_a_new_key_cannot_sign_twice(
     assert head is not None
     newer = {**found, "log_size": head.size}
 
-    response = submit(memo.pk, newer, anonymous_signature(fresh, newer, queries.roster("org", head.size)))
+    signature = anonymous_signature(fresh, newer, queries.roster("org", head.size))
+    response = submit(memo.pk, newer, signature)
+    again = submit(memo.pk, found, anonymous_signature(enrolled[1], found))
+    twice = submit(memo.pk, found, anonymous_signature(enrolled[1], found))
+    # Without the event's digest nobody learns that the memo's ring is fixed, or that it exists.
+    probe = submit(memo.pk, newer, signature, event_sha256="1" * 64)
 
-    assert response.status_code == 409  # type: ignore[attr-defined]
+    assert response.status_code == 409
+    assert response.json()["reason"] == "ring_changed"  # the page tells the member to reload
+    assert again.status_code == 201
+    assert twice.status_code == 409 and twice.json()["reason"] == "already_signed"
+    assert probe.status_code == 400 and "reason" not in probe.json()
     assert parameters(enrolled[1], memo)["log_size"] == found["log_size"]
-    assert queries.anonymous_count(memo) == 1
+    assert queries.anonymous_count(memo) == 2
 
 
 def test_rings_smaller_than_the_minimum_are_refused(
@@ -399,9 +418,12 @@ def test_a_roster_at_a_stated_size_may_be_kept_by_the_browser_and_the_latest_may
     fixed = client.get("/api/v1/anonymous/roster", {"group": "org", "log_size": size})
     latest = client.get("/api/v1/anonymous/roster")
 
+    ahead = client.get("/api/v1/anonymous/roster", {"group": "org", "log_size": size + 5})
+
     assert fixed.json() == latest.json()
     assert "immutable" in fixed["Cache-Control"]
     assert "immutable" not in latest.get("Cache-Control", "")
+    assert "immutable" not in ahead.get("Cache-Control", "")  # leaves the log does not hold yet
 
 
 def test_every_memo_offers_the_same_ring_until_the_roster_changes(enrolled: list[Member], memo: Memo) -> None:

@@ -305,3 +305,22 @@ def test_hash_to_point_rfc_9380_vectors(page: Page, message: bytes, x: str, y: s
     assert ring.hash_to_point(message, QUUX_DST) == expected
     # And the project's own tag gives another point.
     assert js(page, "hashToPoint", message) != expected
+
+
+def test_the_largest_signature_survives_base64_in_the_browser(page: Page) -> None:
+    """A 10,000-member signature is 640 kB: keystore.js encodes it in slices (one spread call
+    of that many arguments overflows the stack)."""
+    size = 32 + 64 * 10_000
+    same, length = page.evaluate(
+        """async (size) => {
+          const store = await import("/keystore.js");
+          const data = new Uint8Array(size).map((_, i) => (i * 7919) & 255);
+          const text = store.toBase64(data);
+          const back = store.fromBase64(text);
+          return [back.length === data.length && back.every((b, i) => b === data[i]), text.length];
+        }""",
+        size,
+    )
+
+    assert same
+    assert length == 4 * -(-size // 3)

@@ -3,6 +3,7 @@ a payload that succeeds: a hostile variant of that payload must then fail for it
 not because the memo was in the wrong state."""
 
 import base64
+import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -74,6 +75,7 @@ def anonymous_signature(world: World, signer: Person, memo: Memo) -> dict[str, A
         "memo": memo.pk,
         "group": found.group,
         "log_size": found.log_size,
+        "event_sha256": hashlib.sha256(found.event).hexdigest(),
         "signature": base64.b64encode(signature).decode(),
     }
 

@@ -3,6 +3,8 @@ after verifying it (docs/anonymous-signatures.md)."""
 
 import base64
 import binascii
+import hashlib
+import hmac
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -85,37 +87,46 @@ def set_count_both_ways(memo: Memo, person: Person, value: bool) -> MemoRing:
 REFUSED = gettext_lazy("This is not a valid anonymous signature on a memo open for signatures.")
 
 
-def sign_anonymously(memo_id: int, group: str, log_size: int, signature_b64: str) -> AnonymousSignature:
+def sign_anonymously(
+    memo_id: int, group: str, log_size: int, event_sha256: str, signature_b64: str
+) -> AnonymousSignature:
     """Store an anonymous signature once it verifies against the memo's ring. Nobody is signed
-    in: the request names no one and nothing about it is kept but the signature. A memo that
-    does not exist, is not open, or whose event the signer did not know gets the same answer
-    as a signature that does not verify, so the endpoint tells nobody which memos exist.
-    Verification (up to a second for a large ring) runs before any lock is taken."""
+    in: the request names no one and nothing about it is kept but the signature.
+
+    The endpoint must tell nobody which memos exist. So the caller first shows that it knows
+    the memo's event (its SHA-256, which only those shown the memo can compute), and until
+    then every failure (no such memo, not open, a wrong digest) is the same quick 400; only a
+    caller who knows the event learns more (a ring other than the memo's, 409) or waits for
+    the verification (up to a second for a large ring, before any lock is taken)."""
     try:
         signature = base64.b64decode(signature_b64, validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInput(str(REFUSED)) from None
     record = MemoRing.objects.filter(memo_id=memo_id, memo__state=MemoState.OPEN).first()
-    if record is None:
+    event = queries.event_of(memo_id, record.secret if record is not None else "")
+    if record is None or not hmac.compare_digest(hashlib.sha256(event).hexdigest(), event_sha256):
         raise InvalidInput(str(REFUSED))
     _check_ring_choice(record, group, log_size)
     members = queries.roster(group, log_size)
     if not settings.ANONYMOUS_MIN_RING <= len(members) <= MAX_RING:
         raise InvalidInput(str(REFUSED))
     keys = [bytes.fromhex(member) for member in members]
-    event = queries.event_of(memo_id, record.secret)
     if not ring.verify(event, queries.message_of(memo_id), keys, signature, ring_checked=True, threads=2):
         raise InvalidInput(str(REFUSED))
     try:
         return _store(memo_id, group, log_size, ring.tag_of(signature).hex(), signature)
     except IntegrityError:  # the same tag at the same moment: the constraint refused it
-        raise AlreadyDone(_("This key has already signed this memo anonymously.")) from None
+        raise AlreadyDone(str(ALREADY_SIGNED), reason="already_signed") from None
+
+
+ALREADY_SIGNED = gettext_lazy("This key has already signed this memo anonymously.")
 
 
 def _check_ring_choice(record: MemoRing, group: str, log_size: int) -> None:
     if record.log_size is not None and (record.log_size, record.group) != (log_size, group):
         raise InvalidState(
-            _("This memo's ring is fixed by its first anonymous signature: sign against that ring.")
+            _("This memo's ring is fixed by its first anonymous signature: sign against that ring."),
+            reason="ring_changed",
         )
     if record.log_size is None and (group != ORGANISATION or not queries.is_published_size(log_size)):
         raise InvalidInput(str(REFUSED))
@@ -126,12 +137,12 @@ def _store(memo_id: int, group: str, log_size: int, tag: str, signature: bytes) 
     record = MemoRing.objects.select_for_update().get(memo_id=memo_id)
     # The memo's row too, as filing takes it: a signature is either in the filing event's
     # list or refused, never stored on a memo filed a moment before.
-    memo = Memo.objects.select_for_update().filter(pk=memo_id, state=MemoState.OPEN).first()
+    memo = Memo.objects.select_for_update(no_key=True).filter(pk=memo_id, state=MemoState.OPEN).first()
     if memo is None:  # filed or withdrawn while the signature was being verified
         raise InvalidInput(str(REFUSED))
     _check_ring_choice(record, group, log_size)  # again, under the lock
     if AnonymousSignature.objects.filter(memo=memo, tag=tag).exists():
-        raise AlreadyDone(_("This key has already signed this memo anonymously."))
+        raise AlreadyDone(str(ALREADY_SIGNED), reason="already_signed")
     if record.log_size is None:
         record.group, record.log_size = group, log_size
         record.save(update_fields=["group", "log_size"])

@@ -192,9 +192,11 @@ def page_signing(
     key = active_key(person)
     if key is None or (signed_by_name and not both):
         return PageSigning(key=key, parameters=None, count_both_ways=both)
-    return PageSigning(
-        key=key, parameters=signing_parameters(person, memo, with_ring=False), count_both_ways=both
-    )
+    try:
+        parameters = signing_parameters(person, memo, with_ring=False)
+    except NotAllowed:  # signed by name since the page's other queries ran
+        parameters = None
+    return PageSigning(key=key, parameters=parameters, count_both_ways=both)
 
 
 def count_both_ways(memo: Memo) -> bool:

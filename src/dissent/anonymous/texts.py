@@ -40,6 +40,15 @@ def browser_texts() -> dict[str, str]:
         ),
         "sent": _("Your anonymous signature counts now. Reload the page to see the new count."),
         "already": _("This key has already signed this memo anonymously."),
+        "ring_changed": _(
+            "Someone signed this memo anonymously first, which fixed its ring: reload the page "
+            "and sign again."
+        ),
+        "unconfirmed": _(
+            "Your anonymous signature was sent but no answer came, so it may already count. "
+            "Press the button to send it again (it cannot count twice); signing by name is "
+            "not offered meanwhile."
+        ),
         "signed_here": _(
             "You signed this memo anonymously from this browser: signing it by name too would "
             "count you twice, so the named signature is not offered."

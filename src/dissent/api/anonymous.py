@@ -74,6 +74,9 @@ class AnonymousSignatureIn(BodyIn):
     memo: Annotated[int, Field(ge=1, le=MAX_ID)]
     group: Annotated[str, Field(pattern=GROUP)]
     log_size: Annotated[int, Field(ge=1, le=MAX_ID)]
+    event_sha256: Annotated[
+        str, Field(pattern=HEX_KEY, description="Hex SHA-256 of the memo's event: the sender knows it.")
+    ]
     signature: Annotated[str, Field(max_length=900_000, description="Base64 of I || c_0 || s_0 || ...")]
 
 
@@ -100,10 +103,9 @@ def revoke(request: HttpRequest) -> Status[None]:
 def roster(request: HttpRequest, response: HttpResponse, query: Query[RosterQuery]) -> RosterOut:
     """A roster at a stated log size never changes (the log only grows): the browser may keep
     it, and signing a memo a second time then asks the server nothing."""
-    if query.log_size is None:
-        size = queries.latest_size()
-    else:
-        size = query.log_size
+    latest = queries.latest_size()
+    size = latest if query.log_size is None else query.log_size
+    if query.log_size is not None and size <= latest:  # leaves the log already holds
         response["Cache-Control"] = "private, max-age=31536000, immutable"
     return RosterOut(group=query.group, log_size=size, keys=queries.roster(query.group, size))
 
@@ -149,5 +151,7 @@ def set_counting(request: HttpRequest, memo_id: MemoId, payload: CountingIn) -> 
     summary="Add an anonymous signature (no credentials: send no cookie)",
 )
 def sign(request: HttpRequest, payload: AnonymousSignatureIn) -> Status[AnonymousSignatureOut]:
-    stored = actions.sign_anonymously(payload.memo, payload.group, payload.log_size, payload.signature)
+    stored = actions.sign_anonymously(
+        payload.memo, payload.group, payload.log_size, payload.event_sha256, payload.signature
+    )
     return Status(201, AnonymousSignatureOut(memo=payload.memo, tag=stored.tag))

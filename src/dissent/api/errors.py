@@ -140,6 +140,8 @@ def _validation_detail(errors: list[dict[str, Any]]) -> str:
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(DissentError)
     def domain_error(request: HttpRequest, exc: DissentError) -> HttpResponse:
+        if exc.reason is not None:
+            return problem_response(exc.status, exc.message, reason=exc.reason)
         return problem_response(exc.status, exc.message)
 
     @api.exception_handler(ValidationError)

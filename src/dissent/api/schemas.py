@@ -160,6 +160,11 @@ class ProblemDetails(Schema):
     errors: list[ValidationIssue] | None = Field(
         None, description="422 only: each field that was refused, and why."
     )
+    reason: str | None = Field(
+        None,
+        description="Where one status covers several cases, a stable code for this one "
+        "(e.g. 409 already_signed or ring_changed on POST /anonymous/signatures).",
+    )
 
 
 class AcknowledgmentIn(BodyIn):

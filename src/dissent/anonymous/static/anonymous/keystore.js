@@ -7,7 +7,7 @@ import { publicKey } from "./ring.js";
 
 const DATABASE = "dissent-anonymous";
 const KEYS = "keys"; // { publicKey: hex, secret: Uint8Array(32), savedAt }
-const SIGNED = "signed"; // { memo: id, tag: hex, signedAt }
+const SIGNED = "signed"; // { memo: id, tag: hex, state: "sending" | "sent", at }
 export const BACKUP_FORMAT = "dissent-anonymous-key-backup";
 // PBKDF2-HMAC-SHA-256 at OWASP's 2023 figure for it: about a second on a slow laptop.
 const ITERATIONS = 600_000;
@@ -29,7 +29,10 @@ export function fromHex(text) {
 }
 
 export function toBase64(data) {
-  return btoa(String.fromCharCode(...data));
+  // In slices: spreading a whole 640 kB signature into one call overflows the stack.
+  let text = "";
+  for (let at = 0; at < data.length; at += 8192) text += String.fromCharCode(...data.subarray(at, at + 8192));
+  return btoa(text);
 }
 
 export function fromBase64(text) {
@@ -85,18 +88,30 @@ export async function saveSecret(secret) {
   return record.publicKey;
 }
 
-export async function markSigned(memo, tagHex) {
-  await store(SIGNED, "readwrite", (signed) => signed.put({ memo, tag: tagHex, signedAt: new Date().toISOString() }));
+/** Records that this browser signed `memo` anonymously: "sending" before the request goes
+ * out (if no answer comes, the signature may be stored: the page keeps refusing the named
+ * form, and sending again is safe), "sent" once the server has it. */
+export async function markSigned(memo, tagHex, state) {
+  const record = { memo, tag: tagHex, state, at: new Date().toISOString() };
+  await store(SIGNED, "readwrite", (signed) => signed.put(record));
 }
 
-export async function hasSigned(memo) {
-  return (await store(SIGNED, "readonly", (signed) => signed.get(memo))) !== undefined;
+export async function forgetSigned(memo) {
+  await store(SIGNED, "readwrite", (signed) => signed.delete(memo));
+}
+
+/** "sending", "sent", or null when this browser has not signed `memo` anonymously. */
+export async function signedState(memo) {
+  const found = await store(SIGNED, "readonly", (signed) => signed.get(memo));
+  return found ? found.state || "sent" : null;
 }
 
 // --- The backup file --------------------------------------------------------------------------
 
 async function lockFor(passphrase, salt, iterations) {
-  const material = await crypto.subtle.importKey("raw", new TextEncoder().encode(passphrase), "PBKDF2", false, [
+  // NFC: the same passphrase typed on another system or keyboard gives the same bytes.
+  const bytes = new TextEncoder().encode(passphrase.normalize("NFC"));
+  const material = await crypto.subtle.importKey("raw", bytes, "PBKDF2", false, [
     "deriveKey",
   ]);
   return crypto.subtle.deriveKey(

@@ -1,23 +1,28 @@
 // Signing a memo anonymously from its page (templates/memos/memo_detail.html, the section
-// #anonymous-signing). When the page opens, and whether or not the reader means to sign, it
-// fetches the memo's ring and has a Web Worker check its members; on "Sign anonymously" it
-// signs in this browser with the key kept here, waits a random while, then sends the
-// signature on a request without the session cookie. The server stores no address or user
-// agent with it (docs/anonymous-signatures.md).
+// #anonymous-signing). When the page opens, whatever the reader means to do and whatever this
+// browser holds, it fetches the memo's ring and has a Web Worker check its members; on "Sign
+// anonymously" it signs in this browser with the key kept here, waits a random while, then
+// sends the signature on a request without the session cookie. The server stores no address
+// or user agent with it (docs/anonymous-signatures.md).
 
 import { checkRingInWorker, sign, tagOf } from "./ring.js";
-import { fromBase64, fromHex, hasSigned, loadSecret, markSigned, toBase64, toHex, texts } from "./keystore.js";
+import {
+  forgetSigned,
+  fromBase64,
+  fromHex,
+  loadSecret,
+  markSigned,
+  signedState,
+  texts,
+  toBase64,
+  toHex,
+} from "./keystore.js";
 
 const say = texts();
 const section = document.getElementById("anonymous-signing");
 const namedForm = document.getElementById("named-signing");
 
-function refuseNamedSigning() {
-  if (namedForm) namedForm.hidden = true;
-  const notice = document.getElementById("signed-anonymously-here");
-  notice.textContent = say("signed_here");
-  notice.hidden = false;
-}
+class Refused extends Error {} // a message for the reader, already in their language
 
 // A whole number of seconds between the two bounds, drawn from the browser's CSPRNG.
 function randomDelay(low, high) {
@@ -37,7 +42,8 @@ async function preparedRing(data) {
   return { ring, keys };
 }
 
-async function send(data, signature) {
+async function send(data, event, signature) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", event));
   return fetch("/api/v1/anonymous/signatures", {
     method: "POST",
     credentials: "omit", // no session cookie: the request names nobody
@@ -48,65 +54,95 @@ async function send(data, signature) {
       memo: Number(data.memo),
       group: data.group,
       log_size: Number(data.logSize),
+      event_sha256: toHex(digest), // shows the server this sender was shown the memo
       signature: toBase64(signature),
     }),
   });
 }
 
-async function signAnonymously(button, status, prepared) {
+function hideNamedForm(hidden) {
+  if (namedForm && section.dataset.countBothWays !== "true") namedForm.hidden = hidden;
+}
+
+function refuseNamedSigning() {
+  hideNamedForm(true);
+  const notice = document.getElementById("signed-anonymously-here");
+  notice.textContent = say("signed_here");
+  notice.hidden = false;
+}
+
+async function signAnonymously(status, prepared) {
   const data = section.dataset;
   const secret = await loadSecret(data.publicKey);
-  if (!secret) return say("not_held");
+  if (!secret) throw new Refused(say("not_held"));
   status.textContent = say("fetching");
   const { ring, keys } = await prepared;
-  if (ring.length < Number(data.minRing)) return say("small_ring", { size: ring.length, min: data.minRing });
+  if (ring.length < Number(data.minRing)) throw new Refused(say("small_ring", { size: ring.length, min: data.minRing }));
   const index = ring.indexOf(data.publicKey);
-  if (index < 0) return say("not_in_ring");
+  if (index < 0) throw new Refused(say("not_in_ring"));
   status.textContent = say("signing");
-  const bothWays = data.countBothWays === "true";
-  if (namedForm && !bothWays) namedForm.hidden = true; // from here on, one way of signing only
+  hideNamedForm(true); // from here on, one way of signing only
   await new Promise((painted) => setTimeout(painted, 50));
-  const signature = sign(fromBase64(data.event), fromBase64(data.message), keys, index, secret, {
+  const event = fromBase64(data.event);
+  const signature = sign(event, fromBase64(data.message), keys, index, secret, {
     ringChecked: true, // by checkRingInWorker, in preparedRing
   });
   const seconds = randomDelay(Number(data.delayMin), Number(data.delayMax));
   status.textContent = say("waiting", { seconds });
   await new Promise((waited) => setTimeout(waited, seconds * 1000));
-  const response = await send(data, signature);
-  if (response.status === 201 || response.status === 409) {
-    await markSigned(Number(data.memo), toHex(tagOf(signature)));
-    button.hidden = true;
+  const memo = Number(data.memo);
+  // Marked before sending: if no answer comes, the signature may have been stored, and the
+  // named form stays refused (sending again is safe: the same tag is "already signed").
+  await markSigned(memo, toHex(tagOf(signature)), "sending");
+  const response = await send(data, event, signature);
+  const problem = response.status === 201 ? {} : await response.json().catch(() => ({}));
+  if (response.status === 201 || problem.reason === "already_signed") {
+    await markSigned(memo, toHex(tagOf(signature)), "sent");
     return say(response.status === 201 ? "sent" : "already");
   }
-  if (namedForm) namedForm.hidden = false;
-  const problem = await response.json().catch(() => ({}));
-  return say("failed", { reason: problem.detail || response.statusText });
+  await forgetSigned(memo); // refused: nothing was stored
+  hideNamedForm(false);
+  if (problem.reason === "ring_changed") throw new Refused(say("ring_changed"));
+  throw new Refused(say("failed", { reason: problem.detail || response.statusText }));
 }
 
 async function start() {
-  const bothWays = section.dataset.countBothWays === "true"; // the drafters allowed both
-  if (await hasSigned(Number(section.dataset.memo))) {
-    if (!bothWays) refuseNamedSigning();
-    return;
-  }
+  const data = section.dataset;
+  let prepared = preparedRing(data); // on every page that offers it: the fetch says nothing
+  prepared.catch(() => {}); // reported on the click, which tries again
   const button = section.querySelector("button");
   const status = section.querySelector("[role=status]");
+  const state = await signedState(Number(data.memo));
+  if (state === "sent") {
+    refuseNamedSigning();
+    return;
+  }
   section.hidden = false;
-  if (!(await loadSecret(section.dataset.publicKey))) {
+  if (state === "sending") {
+    hideNamedForm(true);
+    status.textContent = say("unconfirmed");
+  }
+  if (!(await loadSecret(data.publicKey))) {
     status.textContent = say("not_held");
     button.disabled = true;
     return;
   }
-  let prepared = preparedRing(section.dataset);
-  prepared.catch(() => {}); // reported on the click, which tries again
   button.addEventListener("click", async () => {
     button.disabled = true;
     try {
-      status.textContent = await signAnonymously(button, status, prepared);
+      status.textContent = await signAnonymously(status, prepared);
+      button.hidden = true;
+      if (section.dataset.countBothWays !== "true") refuseNamedSigning();
     } catch (error) {
-      status.textContent = say("failed", { reason: error.message || error });
-      if (namedForm) namedForm.hidden = false;
-      prepared = preparedRing(section.dataset);
+      if (error instanceof Refused) {
+        status.textContent = error.message;
+      } else if ((await signedState(Number(data.memo))) === "sending") {
+        status.textContent = say("unconfirmed"); // sent, no answer: it may be stored
+      } else {
+        status.textContent = say("failed", { reason: error.message || error });
+        hideNamedForm(false);
+      }
+      prepared = preparedRing(data);
       prepared.catch(() => {});
     } finally {
       button.disabled = false;

@@ -226,8 +226,9 @@ export function checkRingInWorker(ring) {
       if (answer.data.ok) resolve();
       else reject(new RangeError(answer.data.error));
     };
-    worker.onerror = (error) => {
-      error.preventDefault();
+    const here = (event) => {
+      // The worker did not run (or its answer did not arrive): check on this thread.
+      if (event && event.preventDefault) event.preventDefault();
       worker.terminate();
       try {
         checkRing(ring);
@@ -236,6 +237,8 @@ export function checkRingInWorker(ring) {
         reject(failure);
       }
     };
+    worker.onerror = here;
+    worker.onmessageerror = here;
     worker.postMessage(ring);
   });
 }
