@@ -103,6 +103,41 @@ def test_a_member_makes_a_key_signs_anonymously_and_is_counted_once(
     bob.step("named-signing-refused")
 
 
+def test_a_signature_that_got_no_answer_keeps_the_named_form_refused_and_can_be_sent_again(
+    browsing: Browsing, cast: Cast, settings: LazySettings
+) -> None:
+    settings.ANONYMOUS_SEND_DELAY = (0, 0)
+    for i in range(4):
+        actions.enrol_key(make_person(f"colleague{i}"), ring.public_key(ring.generate_secret()).hex())
+    memo = make_memo(
+        MemoState.OPEN, drafter=cast.alice, addressee=cast.paula, invitees=[cast.bob], title=TITLE
+    )
+    bob = browsing.sign_in(cast.bob)
+    make_key(bob)
+    integrate_pending()
+    bob.goto(f"/memos/{memo.pk}/")
+    unconfirmed = bob.t(
+        "Your anonymous signature was sent but no answer came, so it may already count. Press the "
+        "button to send it again (it cannot count twice); signing by name is not offered meanwhile."
+    )
+
+    bob.page.route(f"**{SIGNATURES}", lambda route: route.abort())  # the network drops it
+    with browsing.console_errors_allowed("Failed to load resource"):
+        bob.button("Sign anonymously").click()
+        bob.page.get_by_text(unconfirmed).wait_for()
+    assert not bob.button("Sign").is_visible()
+    bob.reload()  # the browser remembers it sent one
+    bob.page.get_by_text(unconfirmed).wait_for()
+    assert not bob.button("Sign").is_visible()
+    assert not AnonymousSignature.objects.filter(memo=memo).exists()
+    bob.page.unroute(f"**{SIGNATURES}")
+    bob.button("Sign anonymously").click()
+
+    bob.page.get_by_text(bob.t(SENT)).wait_for()
+    assert AnonymousSignature.objects.filter(memo=memo).count() == 1
+    bob.step("sent-again")
+
+
 def test_a_second_browser_restores_the_key_from_its_backup_and_only_with_the_passphrase(
     browsing: Browsing, cast: Cast
 ) -> None:
