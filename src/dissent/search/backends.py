@@ -103,8 +103,11 @@ _TITLES_ONLY = "AND ts_filter(d.vector, '{a,b}') @@ q "
 
 
 class PostgresBackend:
-    #: The first look is at this many of the newest documents, then eight times as many, ...
-    WINDOW = 8 * MATCHES_AT_MOST
+    #: The first look is at least this many of the newest documents (more when the word is
+    #: rarer: see match), then eight times as many, ... Kept small: for a word in half the
+    #: memos, a window of 12,000 or more made the planner drop the word's index and test every
+    #: row of the window instead (52-141 ms against 5-7 ms; docs/performance.md, session 8).
+    WINDOW = 2 * (MATCHES_AT_MOST + 1)
     #: How many times as costly testing a row for the query is as reading a row the GIN
     #: index found (see match).
     WALK_COST = 16
