@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from dissent import identities
 from dissent import rows as dissent_rows
-from dissent.anonymous.models import AnonymousSignature
+from dissent.anonymous.models import AnonymousSignature, MemoRing
 from dissent.errors import NotAllowed
 from dissent.org.models import Person, Role, display_name_of
 
@@ -85,25 +85,35 @@ def may_set_caveats(person: Person, memo: Memo) -> bool:
 
 @dataclass(frozen=True)
 class MemoParts:
-    """How many caveats, addenda and deadline extensions a memo has: most have none, so the
-    memo page asks once for the three counts and reads only the parts that exist."""
+    """How many caveats, addenda, deadline extensions and anonymous signatures a memo has, and
+    how it counts signatures: most have none of the parts, so the memo page asks once for all
+    of it and reads only the parts that exist."""
 
     caveats: int
     addenda: int
     extensions: int
+    anonymous: int  # distinct verified anonymous signatures (one row per tag)
+    count_both_ways: bool  # the drafters let a member sign both by name and anonymously
 
 
 def memo_parts(memo: Memo) -> MemoParts:
     quote = connection.ops.quote_name
-    tables = [Memo.caveats.through._meta.db_table, Addendum._meta.db_table, Extension._meta.db_table]
+    tables = [
+        Memo.caveats.through._meta.db_table,
+        Addendum._meta.db_table,
+        Extension._meta.db_table,
+        AnonymousSignature._meta.db_table,
+    ]
     counts = ", ".join(
         f"(SELECT COUNT(*) FROM {quote(table)} WHERE memo_id = %s)"  # noqa: S608 - names are the models'
         for table in tables
     )
+    ring = quote(MemoRing._meta.db_table)
+    both = f"(SELECT COUNT(*) FROM {ring} WHERE memo_id = %s AND count_both_ways)"  # noqa: S608 - as above
     with dissent_rows.cursor() as cursor:
-        cursor.execute(f"SELECT {counts}", [memo.pk] * len(tables))
-        caveats, addenda, extensions = cursor.fetchone()
-    return MemoParts(caveats, addenda, extensions)
+        cursor.execute(f"SELECT {counts}, {both}", [memo.pk] * (len(tables) + 1))
+        caveats, addenda, extensions, anonymous, both_ways = cursor.fetchone()
+    return MemoParts(caveats, addenda, extensions, anonymous, bool(both_ways))
 
 
 def signature_count(memo: Memo) -> int:

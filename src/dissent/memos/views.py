@@ -125,7 +125,7 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
     )
     response = queries.response_seen_by(person, memo)
     parts = queries.memo_parts(memo)
-    anonymous = anonymous_queries.anonymous_count(memo)
+    anonymous = parts.anonymous
     caveat_list = list(memo.caveats.all()) if parts.caveats else []
     my_signature = next((line for line in lines if line.mine), None)
     context = {
@@ -146,7 +146,7 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
             memo,
             may_sign=Action.SIGN.value in allowed and memo.state == MemoState.OPEN,
             signed_by_name=my_signature is not None,
-            both=anonymous_queries.count_both_ways(memo),
+            both=parts.count_both_ways,
         ),
         "anonymous_texts": anonymous_texts,  # called by the template only when it shows them
         "allowed": allowed,
