@@ -19,6 +19,7 @@ from dissent.events.models import Event, EventKind
 from dissent.log.sequencer import integrate_pending
 from dissent.memos import actions as memo_actions
 from dissent.memos.models import Memo, MemoState, Visibility
+from dissent.memos.queries import memo_parts
 from dissent.org.models import Person, Role
 from tests.conftest import csrf, signed_in
 from tests.factories import make_memo, make_person
@@ -130,7 +131,7 @@ def test_an_anonymous_signature_verifies_is_stored_once_and_names_nobody(
     assert again.status_code == 409  # type: ignore[attr-defined]
     assert AnonymousSignature.objects.filter(memo=memo).count() == 1
     submit(memo.pk, found, anonymous_signature(enrolled[3], found))
-    assert queries.anonymous_count(memo) == 2
+    assert memo_parts(memo).anonymous == 2
 
 
 def test_bad_signatures_unknown_memos_and_closed_memos_get_the_same_refusal(
@@ -193,7 +194,7 @@ def test_the_first_signature_fixes_the_ring_so_a_new_key_cannot_sign_twice(
     assert twice.status_code == 409 and twice.json()["reason"] == "already_signed"
     assert probe.status_code == 400 and "reason" not in probe.json()
     assert parameters(enrolled[1], memo)["log_size"] == found["log_size"]
-    assert queries.anonymous_count(memo) == 2
+    assert memo_parts(memo).anonymous == 2
 
 
 def test_rings_smaller_than_the_minimum_are_refused(
@@ -352,7 +353,7 @@ def test_the_filing_event_and_its_receipt_count_anonymous_signatures_by_tag(
     assert json.loads(receipt["event"]["record"])["payload"]["anonymous_signatures"] == tags
     late = submit(memo.pk, found, anonymous_signature(enrolled[4], found))
     assert late.status_code == 400  # type: ignore[attr-defined]
-    assert queries.anonymous_count(memo) == 2
+    assert memo_parts(memo).anonymous == 2
 
 
 def test_the_memo_page_gives_an_enrolled_signer_what_the_browser_signs_with(
@@ -467,13 +468,13 @@ def test_drafters_may_let_a_member_sign_both_ways_while_the_memo_is_a_draft(
         )
 
     assert put(enrolled[0].person, both).status_code == 404  # a draft: only its drafters see it
-    assert not queries.count_both_ways(memo)
+    assert not memo_parts(memo).count_both_ways
     assert put(drafter, both).json() == {"memo": memo.pk, "count_both_ways": True}
     memo_actions.open_memo(memo, drafter)
     refused = put(drafter, {"count_both_ways": False})
     assert refused.status_code == 409  # fixed once the memo is open
     assert put(enrolled[1].person, {"count_both_ways": False}).status_code == 403  # not a drafter
-    assert queries.count_both_ways(memo)
+    assert memo_parts(memo).count_both_ways
 
     memo_actions.sign_memo(memo, enrolled[0].person, visibility=Visibility.NAMED)
     found = parameters(enrolled[0], memo)  # allowed now, though signed by name
@@ -508,9 +509,9 @@ def test_the_memo_page_form_sets_how_signatures_count_for_drafters_only(enrolled
         and 'id="count-both-ways" aria-describedby="count-both-ways-help" checked' not in page
     )
     assert saved.status_code == 302
-    assert queries.count_both_ways(memo)
+    assert memo_parts(memo).count_both_ways
     assert (
         'aria-describedby="count-both-ways-help" checked' in client.get(f"/memos/{memo.pk}/").content.decode()
     )
     client.post(url, {}, headers={"X-CSRFToken": csrf(client)})  # the box unticked
-    assert not queries.count_both_ways(memo)
+    assert not memo_parts(memo).count_both_ways

@@ -1,5 +1,5 @@
 """Reads for anonymous signing: rosters rebuilt from the log, each memo's signing parameters,
-and the count shown on the memo page."""
+and what the memo page offers (its count comes with memos.queries.memo_parts)."""
 
 import base64
 import secrets
@@ -129,12 +129,6 @@ def active_key(person: Person) -> AnonymousKey | None:
     return AnonymousKey.objects.filter(person=person, revoked_at__isnull=True).first()
 
 
-def anonymous_count(memo: Memo) -> int:
-    """Distinct verified tags: one per key, whatever was sent (the constraint keeps one row
-    per memo and tag)."""
-    return AnonymousSignature.objects.filter(memo=memo).count()
-
-
 def export_of(memo: Memo) -> dict[str, object] | None:
     """What anyone needs to check the memo's anonymous signatures again, for its JSON export
     (`dissent verifysignatures`): None when it has none. The event's secret is no longer
@@ -186,7 +180,8 @@ class PageSigning:
 def page_signing(
     person: Person, memo: Memo, *, may_sign: bool, signed_by_name: bool, both: bool
 ) -> PageSigning:
-    """No query at all for a reader who may not sign the memo; `both` is count_both_ways(memo)."""
+    """No query at all for a reader who may not sign the memo. `both`: whether its drafters
+    let a member sign both ways (the page has it from memos.queries.memo_parts)."""
     if not may_sign:
         return PageSigning(key=None, parameters=None, count_both_ways=both)
     key = active_key(person)
@@ -197,8 +192,3 @@ def page_signing(
     except NotAllowed:  # signed by name since the page's other queries ran
         parameters = None
     return PageSigning(key=key, parameters=parameters, count_both_ways=both)
-
-
-def count_both_ways(memo: Memo) -> bool:
-    """Whether the memo's drafters let a member sign it both by name and anonymously."""
-    return MemoRing.objects.filter(memo=memo, count_both_ways=True).exists()
