@@ -5,10 +5,18 @@ event's columns say, rebuilds the tree, compares every stored tile (every stored
 with it, and checks the root and signature of every published tree head. It reports the
 first inconsistency it meets.
 
-It works a chunk of 16,384 leaves at a time rather than leaf by leaf: one list
-comprehension hashes the chunk's records, each level of the chunk's subtrees is one more,
-and the stored tiles are compared as whole byte strings. Only when a chunk disagrees does
-it look leaf by leaf for the spot to name.
+It works a chunk of 16,384 leaves at a time rather than leaf by leaf: the chunk's leaf
+hashes, then one list comprehension a level for its subtrees, and the stored tiles are
+compared as whole byte strings. Only when a chunk disagrees does it read the chunk's rows
+and look leaf by leaf for the spot to name.
+
+On PostgreSQL the leaf hashes come from the database: two connections, reading under the
+snapshot of the verifying transaction, each return a chunk as three values (the logged
+event ids in index order, the ids of the events in that id range, and the SHA-256 of every
+leaf input, computed by PostgreSQL's sha256()), so the records never travel as rows and
+hashing them runs on both cores while Python builds the tree. Whatever those values cannot
+vouch for (an id that differs, a count, a tile that disagrees) is checked again from the
+rows, in Python, which names the spot.
 """
 
 import enum
@@ -23,8 +31,9 @@ from typing import Any
 
 import psycopg
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from psycopg import sql
 
 from dissent.events.models import Event, EventKind, PendingEvent, timestamp
 
@@ -46,10 +55,6 @@ class Verdict:
     ok: bool
     size: int
     message: str
-
-
-class Reordered(Exception):
-    """The entries did not come in index order when read in event order."""
 
 
 class Failed(Exception):
@@ -88,10 +93,7 @@ def _attempt(columns: "Columns") -> Verdict:
             if outermost and connection.vendor == "postgresql":  # one snapshot for all queries below
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            try:
-                return _walk(columns=columns, in_event_order=True)
-            except Reordered:
-                return _walk(columns=columns, in_event_order=False)
+            return _walk(columns=columns, snapshot_readers=outermost)
     except Failed as failed:
         return failed.verdict
     except LookupError as gone:
@@ -165,52 +167,26 @@ class RootAt:
         return merkle.fold(hashes) if hashes else merkle.EMPTY_ROOT
 
 
-def _walk(*, columns: Columns, in_event_order: bool) -> Verdict:
-    """Verify the whole log. The entries are read in event order first, which lets the
-    database merge-join them with the events (about twice as fast as looking each event
-    up); the sequencer logs events in id order, so that is index order too unless events
-    committed out of order or an entry is missing: then (Reordered) the walk starts again
-    in index order, which also finds and names a missing entry."""
+def _walk(*, columns: Columns, snapshot_readers: bool) -> Verdict:
+    """Verify the whole log, a chunk of leaves at a time in index order."""
     heads = _Heads()
     purged = _logged_purges()
     before = merkle.Frontier()  # over chunk roots: the tree left of the current chunk
     upper = _UpperTiles()
-    sha256 = hashlib.sha256
     expected, root = 0, merkle.EMPTY_ROOT
-    chunks = _chunks(columns, in_event_order)
+    covered: list[tuple[int, int]] = []  # event ids that vouched chunks show are all logged
+    end = _extent()
+    chunks = _read_chunks(columns, range(0, end, CHUNK), snapshot_readers)
     try:
-        for rows, stored in chunks:
-            start, count = expected, len(rows)
-            if [row[0] for row in rows] != list(range(start, start + count)):
-                if in_event_order:
-                    raise Reordered
-                _check_indices(rows, start)
-            records = [row[2] for row in rows]
+        for quick in chunks:
+            start, count = expected, min(CHUNK, end - expected)
+            levels = _vouched_levels(quick, count)
             first_bad, reason = count, ""
-            if None in records:
-                first_bad = records.index(None)
-                reason = f"leaf {start + first_bad}: its event {rows[first_bad][1]} is missing"
-                records = [record or b"\x00" for record in records]
-            leaves = [sha256(record).digest() for record in records]
-            if EMPTIED in records:
-                bad = _take_purged_leaves(rows, records, leaves, stored, start, purged)
-                if bad is not None and bad[0] < first_bad:
-                    first_bad, reason = bad
-            levels = tiles.build_levels(leaves, TOP)
-            built = tiles.tiles_from_levels(levels)
-            if stored != built:
-                offset, problem = _first_difference(built, stored, leaves, rows, start)
-                if offset < first_bad:
-                    first_bad, reason = offset, problem
-            if columns is Columns.IN_DATABASE and False in [row[3] for row in rows[:first_bad]]:
-                first_bad = [row[3] for row in rows].index(False)
-                reason = f"leaf {start + first_bad} (event {rows[first_bad][1]}): {DISAGREE}"
-            if columns is Columns.IN_PYTHON:
-                for offset, row in enumerate(rows[:first_bad]):
-                    if not _record_agrees(row[2][1:], row[3:]):
-                        first_bad = offset
-                        reason = f"leaf {start + offset} (event {row[1]}): {DISAGREE}"
-                        break
+            if levels is not None:
+                covered.append(quick.events)
+            else:
+                rows = _rows(columns, start)
+                levels, first_bad, reason = _check_rows(rows, count, quick.stored, start, columns, purged)
             root_at = RootAt(before.edge, start, levels)
             heads.check_up_to(start + first_bad, root_at)  # the heads over leaves verified so far
             if first_bad < count:
@@ -233,20 +209,102 @@ def _walk(*, columns: Columns, in_event_order: bool) -> Verdict:
     state = LogState.objects.get(pk=1)
     if state.size != expected or (state.size and bytes(state.root) != root):
         return Verdict(False, expected, f"the log state says size {state.size}, the stored leaves {expected}")
-    lost = Event.objects.filter(~Exists(LogEntry.objects.filter(event=OuterRef("pk")))).exclude(
-        Exists(PendingEvent.objects.filter(event=OuterRef("pk")))
-    )
-    if (missing := lost.values_list("pk", flat=True).first()) is not None:
+    if (missing := _first_lost(covered)) is not None:
         return Verdict(False, expected, f"event {missing} is neither in the log nor queued for it")
     return Verdict(True, expected, f"{expected} leaves and every tree head verify")
 
 
-def _check_indices(rows: Sequence[tuple[Any, ...]], start: int) -> None:
+def _first_lost(covered: list[tuple[int, int]]) -> int | None:
+    """The first event neither logged nor queued, looked for outside the `covered` ranges of
+    event ids (whose events are all logged: the chunks read from them showed it)."""
+    outside, uncovered_from = Q(), None  # the first id after the ranges so far
+    for low, high in sorted(covered):
+        if uncovered_from is None:
+            outside = Q(pk__lt=low)
+        elif low > uncovered_from:
+            outside |= Q(pk__gte=uncovered_from, pk__lt=low)
+        uncovered_from = high + 1 if uncovered_from is None else max(uncovered_from, high + 1)
+    if uncovered_from is not None:
+        outside |= Q(pk__gte=uncovered_from)
+    lost = (
+        Event.objects.filter(outside)
+        .filter(~Exists(LogEntry.objects.filter(event=OuterRef("pk"))))
+        .exclude(Exists(PendingEvent.objects.filter(event=OuterRef("pk"))))
+    )
+    return lost.values_list("pk", flat=True).order_by("pk").first()
+
+
+def _extent() -> int:
+    """The number of leaves the entries claim (the highest index + 1); an index below 0 is
+    reported at once, as no chunk would read it."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT min("index"), max("index") FROM {LogEntry._meta.db_table}')  # noqa: S608
+        lowest, highest = cursor.fetchone()
+    if lowest is not None and lowest < 0:
+        raise Failed(0, f"leaf 0 is missing: the log has a gap before {lowest}")
+    return 0 if highest is None else highest + 1
+
+
+def _vouched_levels(quick: "Quick", count: int) -> list[list[bytes]] | None:
+    """The chunk's levels from the leaf hashes the database computed, if its values vouch for
+    every leaf: the logged events are exactly the events read, and the tree they make is the
+    stored one. None sends the chunk to the row-by-row check."""
+    if quick.leaves is None or len(quick.leaves) != count:
+        return None
+    levels = tiles.build_levels(quick.leaves, TOP)
+    return levels if tiles.tiles_from_levels(levels) == quick.stored else None
+
+
+def _check_rows(
+    rows: list[tuple[Any, ...]],
+    count: int,
+    stored: list[bytes | None],
+    start: int,
+    columns: Columns,
+    purged: set[int],
+) -> tuple[list[list[bytes]], int, str]:
+    """(levels, offset of the first bad leaf or count, what is wrong there) of a chunk of
+    `count` leaves checked from its rows: (index, event id, 0x00 + record or None[, columns])."""
+    _check_indices(rows, start, count)
+    records = [row[2] for row in rows]
+    first_bad, reason = count, ""
+    if None in records:
+        first_bad = records.index(None)
+        reason = f"leaf {start + first_bad}: its event {rows[first_bad][1]} is missing"
+        records = [record or b"\x00" for record in records]
+    sha256 = hashlib.sha256
+    leaves = [sha256(record).digest() for record in records]
+    if EMPTIED in records:
+        bad = _take_purged_leaves(rows, records, leaves, stored, start, purged)
+        if bad is not None and bad[0] < first_bad:
+            first_bad, reason = bad
+    levels = tiles.build_levels(leaves, TOP)
+    built = tiles.tiles_from_levels(levels)
+    if stored != built:
+        offset, problem = _first_difference(built, stored, leaves, rows, start)
+        if offset < first_bad:
+            first_bad, reason = offset, problem
+    if columns is Columns.IN_DATABASE and False in [row[3] for row in rows[:first_bad]]:
+        first_bad = [row[3] for row in rows].index(False)
+        reason = f"leaf {start + first_bad} (event {rows[first_bad][1]}): {DISAGREE}"
+    if columns is Columns.IN_PYTHON:
+        for offset, row in enumerate(rows[:first_bad]):
+            if not _record_agrees(row[2][1:], row[3:]):
+                first_bad, reason = offset, f"leaf {start + offset} (event {row[1]}): {DISAGREE}"
+                break
+    return levels, first_bad, reason
+
+
+def _check_indices(rows: Sequence[tuple[Any, ...]], start: int, count: int) -> None:
+    """The rows of a chunk are leaves start, start + 1, ..., start + count - 1."""
     for offset, row in enumerate(rows):
         if row[0] != start + offset:
             raise Failed(
                 start + offset, f"leaf {start + offset} is missing: the log has a gap before {row[0]}"
             )
+    if len(rows) < count:
+        missing = start + len(rows)
+        raise Failed(missing, f"leaf {missing} is missing: the log has a gap after {missing - 1}")
 
 
 def _first_difference(
@@ -311,29 +369,163 @@ class _UpperTiles:
         self.add(level + 1, levels[tiles.HEIGHT])
 
 
+TILES = (
+    f'SELECT "index", hashes FROM {LogTile._meta.db_table} '  # noqa: S608
+    'WHERE level = %s AND "index" >= %s AND "index" < %s'
+)
+
+
 def _stored_tiles(level: int, first: int, count: int, cursor: Any = None) -> list[bytes | None]:
-    """Stored tiles first .. first + count - 1 of a level, None where one is missing."""
-    query = (
-        f'SELECT "index", hashes FROM {LogTile._meta.db_table} '  # noqa: S608
-        'WHERE level = %s AND "index" >= %s AND "index" < %s ORDER BY "index"'
-    )
+    """Stored tiles first .. first + count - 1 of a level, None where one is missing (read
+    with `cursor`, a psycopg cursor binding on the server, if given)."""
     if cursor is None:
         with connection.cursor() as cursor:
-            cursor.execute(query, [level, first, first + count])
+            cursor.execute(TILES, [level, first, first + count])
             rows = cursor.fetchall()
     else:
-        rows = cursor.execute(query, [level, first, first + count]).fetchall()
+        rows = cursor.execute(TILES, [level, first, first + count], prepare=True, binary=True).fetchall()
     found = {index: bytes(data) for index, data in rows}
     return [found.get(index) for index in range(first, first + count)]
 
 
-Chunk = tuple[list[tuple[Any, ...]], list[bytes | None]]
+@dataclass(frozen=True)
+class Quick:
+    """What is read of a chunk before it is checked: its stored bottom tiles and, where the
+    database computed them and its values vouch for them, the leaf hashes (else None)."""
+
+    stored: list[bytes | None]
+    leaves: list[bytes] | None
+    events: tuple[int, int] = (0, -1)
+    """The range of event ids the leaves were read from: every event in it is logged here."""
 
 
-def _chunks(columns: Columns, in_event_order: bool) -> Generator[Chunk]:
-    """Every log entry in index (or event) order, CHUNK at a time, as (index, event id, the
-    leaf's input: 0x00 then the event's record as UTF-8 bytes[, the event's columns]),
-    streamed from one query; with each chunk, the stored bottom tiles for its positions."""
+READERS = 2
+"""Connections reading chunks at once on PostgreSQL (each hashes its chunks' leaves)."""
+
+QUICK = """
+    WITH logged AS (
+        SELECT count(*) AS n, min(event_id) AS low, max(event_id) AS high,
+            string_agg(int8send(event_id), ''::bytea) AS ids
+        FROM (SELECT event_id FROM {entries} WHERE "index" >= %s AND "index" < %s ORDER BY "index") e
+    )
+    SELECT logged.n, logged.low, logged.high, logged.ids, found.n, found.ids, found.leaves, found.agrees
+    FROM logged, LATERAL (
+        SELECT count(*) AS n, string_agg(int8send(ev.id), ''::bytea) AS ids,
+            string_agg(sha256('\\x00'::bytea || convert_to(ev.record, 'UTF8')), ''::bytea) AS leaves,
+            {agrees} AS agrees
+        FROM (SELECT * FROM {events} ev WHERE ev.id BETWEEN logged.low AND logged.high ORDER BY ev.id) ev
+    ) found
+"""
+"""A chunk's values: the logged event ids in index order, and the events in their id range
+(ids, leaf hashes, whether every record agrees with its columns), aggregated in one pass in
+id order. Equal id strings mean that the events in the range are exactly the chunk's and
+each leaf hash is that of the entry's event; a hash out of place would make the chunk's tree
+differ from the stored tiles, so no row order is trusted."""
+
+
+def _read_chunks(columns: Columns, starts: range, snapshot_readers: bool) -> Generator[Quick]:
+    """A Quick for each chunk start, in order. On PostgreSQL with the check of columns either
+    skipped or made in the database, the database hashes the leaves: in READERS threads with a
+    connection each when this is the outermost transaction (they share its snapshot), else on
+    this transaction's own connection."""
+    postgresql = connection.vendor == "postgresql"
+    if not postgresql or columns is Columns.IN_PYTHON:
+        for start in starts:
+            yield Quick(_stored_tiles(0, start >> tiles.HEIGHT, _tiles_over(start, starts.stop)), None)
+        return
+    query = sql.SQL(QUICK).format(
+        entries=sql.Identifier(LogEntry._meta.db_table),
+        events=sql.Identifier(Event._meta.db_table),
+        agrees=sql.SQL("bool_and(" + AGREES + ")" if columns is Columns.IN_DATABASE else "true"),
+    )
+
+    def read(raw: Any, start: int) -> Quick:
+        end = min(start + CHUNK, starts.stop)
+        with psycopg.Cursor(raw) as cursor:  # binding on the server: prepared, and binary results
+            (row,) = cursor.execute(query, [start, end], prepare=True, binary=True).fetchall()
+            stored = _stored_tiles(0, start >> tiles.HEIGHT, _tiles_over(start, starts.stop), cursor)
+        logged, low, high, ids, found, found_ids, leaves, agrees = row
+        if logged != end - start or found != logged or found_ids != ids or not agrees:
+            return Quick(stored, None)
+        size = merkle.HASH_SIZE
+        hashes = [leaves[offset : offset + size] for offset in range(0, len(leaves), size)]
+        return Quick(stored, hashes, (low, high))
+
+    connection.ensure_connection()
+    if not snapshot_readers:
+        for start in starts:
+            yield read(connection.connection, start)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_export_snapshot()")
+        (snapshot,) = cursor.fetchone()
+    readers = [_snapshot_reader(snapshot) for _ in range(min(READERS, len(starts)))]
+    try:
+        yield from _in_order(read, starts, readers)
+    finally:
+        for reader in readers:
+            reader.close()
+
+
+def _tiles_over(start: int, end: int) -> int:
+    """How many bottom tiles the chunk starting at `start` of a log of `end` leaves spans."""
+    return -(-min(CHUNK, end - start) // tiles.WIDTH)
+
+
+def _snapshot_reader(snapshot: str) -> Any:
+    """A new connection in a read-only transaction that sees exactly what the verifying
+    transaction sees (its exported snapshot)."""
+    raw = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+    raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    raw.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+    return raw
+
+
+def _in_order[T](
+    read: Callable[[Any, int], T], starts: Sequence[int], readers: Sequence[Any]
+) -> Generator[T]:
+    """read(reader, start) for every start, start k on readers[k % n] in a thread of its own,
+    yielded in the order of `starts`; each thread keeps at most two results waiting (psycopg
+    waits for the server without holding the GIL, so the database works while Python hashes)."""
+    count = len(readers)
+    waiting: list[queue.Queue[T | BaseException]] = [queue.Queue(maxsize=2) for _ in readers]
+    stop = threading.Event()
+
+    def run(k: int) -> None:
+        try:
+            for start in starts[k::count]:
+                item: T | BaseException = read(readers[k], start)
+                while not stop.is_set():
+                    try:
+                        waiting[k].put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        pass
+                else:
+                    return
+        except BaseException as error:  # handed to the caller, which raises it
+            waiting[k].put(error)
+
+    threads = [
+        threading.Thread(target=run, args=(k,), name=f"verifylog-{k}", daemon=True) for k in range(count)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for number in range(len(starts)):
+            item = waiting[number % count].get()
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+
+def _rows(columns: Columns, start: int) -> list[tuple[Any, ...]]:
+    """The chunk's entries in index order as (index, event id, the leaf's input: 0x00 then the
+    event's record as UTF-8 bytes, or None if the event is missing[, the event's columns])."""
     extra = {
         Columns.SKIP: "",
         Columns.IN_PYTHON: ", ev.kind, ev.actor_id, ev.object_type, ev.object_id, ev.created_at, ev.payload, "
@@ -346,79 +538,17 @@ def _chunks(columns: Columns, in_event_order: bool) -> Generator[Chunk]:
         SELECT e."index", e.event_id, {record}{extra}
         FROM {LogEntry._meta.db_table} e
         LEFT JOIN {Event._meta.db_table} ev ON ev.id = e.event_id
-        ORDER BY {"e.event_id" if in_event_order else 'e."index"'}
+        WHERE e."index" >= %s AND e."index" < %s
+        ORDER BY e."index"
     """  # noqa: S608 - table names are ours
-    if not postgresql:
-        start = 0
-        with connection.chunked_cursor() as cursor:
-            cursor.execute(query)
-            while rows := cursor.fetchmany(CHUNK):
-                rows = [
-                    (i, event, None if data is None else b"\x00" + bytes(data), *rest)
-                    for i, event, data, *rest in rows
-                ]
-                yield rows, _stored_tiles(0, start >> tiles.HEIGHT, -(-len(rows) // tiles.WIDTH))
-                start += len(rows)
-        return
-    connection.ensure_connection()
-    raw = connection.connection
-    # psycopg's own server-side cursor, in binary (bytes come as stored), read ahead by a
-    # thread, with the tiles to compare, so that the database produces the next chunk
-    # while this one is hashed.
-    with raw.cursor(name="verifylog", binary=True) as cursor, raw.cursor() as tile_cursor:
-        if in_event_order:  # a merge join of two index scans, which a cursor would not plan
-            raw.execute("SET LOCAL enable_nestloop = off")
-            raw.execute("SET LOCAL enable_hashjoin = off")
-        cursor.execute(query)
-        if in_event_order:
-            raw.execute("RESET enable_nestloop")
-            raw.execute("RESET enable_hashjoin")
-        position = [0]
-
-        def fetch() -> Chunk | None:
-            rows = cursor.fetchmany(CHUNK)
-            if not rows:
-                return None
-            start = position[0]
-            position[0] += len(rows)
-            return rows, _stored_tiles(0, start >> tiles.HEIGHT, -(-len(rows) // tiles.WIDTH), tile_cursor)
-
-        yield from _read_ahead(fetch)
-
-
-def _read_ahead(fetch: Callable[[], Chunk | None]) -> Generator[Chunk]:
-    """fetch() until it returns None, one result ahead, in a thread (psycopg waits for the
-    server without the GIL, so the database and the hashing overlap)."""
-    ready: queue.Queue[Chunk | BaseException | None] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def put(item: Chunk | BaseException | None) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                pass
-        return False
-
-    def run() -> None:
-        try:
-            while (item := fetch()) is not None and put(item):
-                pass
-            put(None)
-        except BaseException as error:  # handed to the reader, which raises it
-            put(error)
-
-    reader = threading.Thread(target=run, name="verifylog-read-ahead", daemon=True)
-    reader.start()
-    try:
-        while (item := ready.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        reader.join()
+    with connection.cursor() as cursor:
+        cursor.execute(query, [start, start + CHUNK])
+        rows = cursor.fetchall()
+    if postgresql:
+        return [(i, event, None if data is None else bytes(data), *rest) for i, event, data, *rest in rows]
+    return [
+        (i, event, None if data is None else b"\x00" + bytes(data), *rest) for i, event, data, *rest in rows
+    ]
 
 
 def _logged_purges() -> set[int]:
