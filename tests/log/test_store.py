@@ -14,7 +14,7 @@ from dissent.log.audit import verify_log
 from dissent.log.models import LogEntry, LogState, LogTile
 from dissent.log.queries import inclusion
 from dissent.log.sequencer import integrate_pending
-from dissent.log.store import DatabaseNodes, find_leaf
+from dissent.log.store import DatabaseNodes, find_leaf, get_tiles
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +160,13 @@ def test_fields_that_disagree_with_the_record_are_named_in_a_big_log() -> None:
         in verifylog_failure()
     )
     assert verify_log(record_outcome=False, check_columns=False).ok
+
+
+def test_tiles_are_read_by_key_however_many_are_asked_for() -> None:
+    logged(4200, [])
+    stored = {(tile.level, tile.index): bytes(tile.hashes) for tile in LogTile.objects.all()}
+    wanted = [*sorted(stored)[:9], (0, 999), (5, 0)]  # more than one padded group, two absent
+
+    for count in [1, 7, 8, 9, len(wanted)]:
+        keys = wanted[:count]
+        assert get_tiles(keys) == {key: stored[key] for key in keys if key in stored}
