@@ -140,3 +140,21 @@ def test_outside_a_transaction_the_readers_share_its_snapshot(row_checked: list[
     verdict = verify_log(record_outcome=False)
     assert not verdict.ok and verdict.size == 650
     assert f"(event {victim.event_id}): the event does not hash to the logged leaf" in verdict.message
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_outside_a_transaction_a_failure_in_the_first_chunk_stops_the_readers(row_checked: list[int]) -> None:
+    log(1000)
+    victim = LogEntry.objects.get(index=5)
+    sql("UPDATE events_event SET record = %s WHERE id = %s", ["{not json", victim.event_id])
+    named = f"leaf 5 (event {victim.event_id}): the event does not hash to the logged leaf"
+
+    hashes_only = verify_log(record_outcome=False, check_columns=False)  # stops while readers read on
+    with_columns = verify_log(record_outcome=False)  # the readers fail on the record; rows name it
+
+    for verdict in (hashes_only, with_columns):
+        assert not verdict.ok and verdict.size == 5 and named in verdict.message
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # the readers' connections are closed
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+            assert cursor.fetchone() == (1,)

@@ -491,20 +491,23 @@ def _in_order[T](
     waiting: list[queue.Queue[T | BaseException]] = [queue.Queue(maxsize=2) for _ in readers]
     stop = threading.Event()
 
+    def hand(k: int, item: T | BaseException) -> bool:
+        """Queue `item` for the caller, unless it has stopped reading meanwhile."""
+        while not stop.is_set():
+            try:
+                waiting[k].put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                pass
+        return False
+
     def run(k: int) -> None:
         try:
             for start in starts[k::count]:
-                item: T | BaseException = read(readers[k], start)
-                while not stop.is_set():
-                    try:
-                        waiting[k].put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        pass
-                else:
+                if not hand(k, read(readers[k], start)):
                     return
         except BaseException as error:  # handed to the caller, which raises it
-            waiting[k].put(error)
+            hand(k, error)
 
     threads = [
         threading.Thread(target=run, args=(k,), name=f"verifylog-{k}", daemon=True) for k in range(count)
