@@ -46,11 +46,15 @@ class ViewerLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        code = getattr(request.user, "language", "")
-        if code and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
-            translation.activate(code)
-            request.LANGUAGE_CODE = translation.get_language()
+        use_viewer_language(request, request.user)
         return self.get_response(request)
+
+
+def use_viewer_language(request: HttpRequest, user: object) -> None:
+    code = getattr(user, "language", "")
+    if code and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        translation.activate(code)
+        request.LANGUAGE_CODE = translation.get_language()
 
 
 class ViewerTimeZoneMiddleware:
@@ -88,6 +92,16 @@ def start_signed_in_session(sender: Any, request: HttpRequest | None, user: Any,
     request.session[LAST_SEEN] = int(time.time())
 
 
+def seen_lately(session: Any) -> bool:
+    """Whether the session made a request less than LAST_SEEN_RESOLUTION ago (and within the
+    idle limit): then IdleSessionMiddleware has nothing to do, neither sign out nor write."""
+    last_seen = session.get(LAST_SEEN)
+    if not isinstance(last_seen, int):
+        return False
+    age = int(time.time()) - last_seen
+    return age < LAST_SEEN_RESOLUTION and age <= settings.SESSION_IDLE_TIMEOUT
+
+
 class IdleSessionMiddleware:
     """Signs out a session that made no request for SESSION_IDLE_TIMEOUT seconds.
 
@@ -100,7 +114,7 @@ class IdleSessionMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = request.session
-        if auth.SESSION_KEY in session:
+        if auth.SESSION_KEY in session and not seen_lately(session):
             now = int(time.time())
             last_seen = session.get(LAST_SEEN)
             if isinstance(last_seen, int) and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
