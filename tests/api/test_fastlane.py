@@ -14,7 +14,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import OperationalError, close_old_connections, connection
 from django.test import Client
 
 from dissent import clock
@@ -410,3 +410,24 @@ def test_a_token_past_its_expiry_is_refused(cast: Cast, lane: FastLane, django_a
     AccessToken.objects.filter(owner=cast.bob).update(expires_at=clock.now() - timedelta(seconds=1))
     status, __ = refused_by_django(lane, django_app, memo, HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert status == 401
+
+
+def test_while_the_database_fails_the_stack_answers_503(
+    cast: Cast, lane: FastLane, django_app: Django
+) -> None:
+    """Every query refused, as while PostgreSQL is away (bench/crash.py stops a real one):
+    the lane hands the request over and the stack answers 503, for a session and a token."""
+    memo = open_memo(cast)
+    bob = signed_in(cast.bob)
+    bearer = f"Bearer {write_token(cast.bob)}"
+
+    def refuse(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        raise OperationalError("the database is away")
+
+    with connection.execute_wrapper(refuse):
+        by_session = call(lane, memo, client=bob)
+        by_token = call(lane, memo, HTTP_AUTHORIZATION=bearer)
+    assert (by_session[0], by_token[0]) == (503, 503)
+    assert by_session[1]["Retry-After"] == by_token[1]["Retry-After"] == "5"
+    assert django_app.calls == 2
+    assert not Signature.objects.filter(memo=memo).exists()

@@ -30,7 +30,7 @@ from django.contrib import auth
 from django.core import signals
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
-from django.db import DatabaseError
+from django.db import Error as DatabaseError  # InterfaceError too
 from django.http import HttpResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.common import CommonMiddleware
@@ -93,7 +93,10 @@ class FastLane:
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
             response = self.sign(WSGIRequest(environ), int(route[1]))
-        except Pass:
+        except (Pass, DatabaseError):
+            # A database that fails (is away, say) fails before or at the commit, so nothing
+            # or, if the commit's answer was lost, the whole signature is stored: the stack
+            # then answers 503, 409 or, if the database is back, 201.
             environ["wsgi.input"] = io.BytesIO(body)
             return self.django(environ, start_response)
         finally:
@@ -109,8 +112,8 @@ class FastLane:
             raise Pass from None
         try:
             signature = actions.sign_memo(memo_id, person, visibility=payload.visibility)
-        except (DissentError, DatabaseError):
-            # Rolled back: nothing is stored, and Django answers (409, 404, 503, ...).
+        except DissentError:
+            # Rolled back: nothing is stored, and Django answers (409, 404, ...).
             raise Pass from None
         out = SignatureOut(
             id=signature.pk,
