@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.models import Session
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -74,6 +74,50 @@ def test_a_primary_key_given_is_inserted_without_asking_for_one_back(cast: Cast)
 
     assert queued.pk == event.pk
     assert PendingEvent.objects.filter(pk=event.pk).count() == 1
+
+
+def drawn_id(model: type[Any]) -> int | None:
+    """A key drawn for `model` as an action draws it (PostgreSQL), or None (the database
+    assigns it at the insert)."""
+    expression = rows.next_id_sql(model)
+    if expression is None:
+        return None
+    with rows.cursor() as reader:
+        reader.execute(f"SELECT {expression}")
+        return int(reader.fetchone()[0])
+
+
+def test_a_row_along_an_event_is_stored_with_it(cast: Cast) -> None:
+    memo = make_memo(MemoState.OPEN, drafter=cast.alice, addressee=cast.paula)
+    with transaction.atomic():
+        key = drawn_id(Signature) or 10**9  # elsewhere than PostgreSQL: any free key
+        signature = Signature(pk=key, memo=memo, person=cast.bob, visibility="named")
+        event = record_event(
+            cast.bob,
+            EventKind.MEMO_SIGNED,
+            memo,
+            {"memo": memo.pk, "signature": signature.pk},
+            along=[signature],
+        )
+
+    stored = Signature.objects.get(pk=signature.pk)
+    assert (stored.memo_id, stored.person_id) == (memo.pk, cast.bob.pk)
+    assert not signature._state.adding
+    assert Event.objects.get(pk=event.pk).payload["signature"] == signature.pk
+    assert PendingEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_a_row_along_an_event_that_cannot_be_stored_stores_no_event(cast: Cast) -> None:
+    memo = make_memo(MemoState.OPEN, drafter=cast.alice, addressee=cast.paula)
+    rows.insert(Signature(memo=memo, person=cast.bob, visibility="named"))
+    events_before = Event.objects.count()
+    second = Signature(pk=drawn_id(Signature) or 10**9, memo=memo, person=cast.bob, visibility="named")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        record_event(cast.bob, EventKind.MEMO_SIGNED, memo, {"memo": memo.pk}, along=[second])
+
+    assert Event.objects.count() == events_before
+    assert Signature.objects.filter(memo=memo).count() == 1
 
 
 def test_the_session_engine_loads_a_live_session_and_not_an_expired_one(cast: Cast) -> None:

@@ -11,7 +11,7 @@ What they skip is the ORM's generality and its signals: use them only where no s
 receiver is wanted and the row is one plain row.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
@@ -173,27 +173,61 @@ def _insert_statement(
     return sql, fields
 
 
-def insert[M: models.Model](instance: M, *, queue: type[models.Model] | None = None) -> M:
+def insert[M: models.Model](
+    instance: M, *, queue: type[models.Model] | None = None, along: Sequence[models.Model] = ()
+) -> M:
     """INSERT one new row for `instance`, as `instance.save()` would for a new object
     (without signals); sets its primary key when the database assigns it. With `queue`, a
     table whose primary key is a one-to-one reference to the new row (the log's
-    PendingEvent), also a row there: on PostgreSQL in the same statement, one round trip."""
+    PendingEvent), also a row there: on PostgreSQL in the same statement, one round trip.
+    `along`: new rows with their keys already set (`next_id`) to insert first, on
+    PostgreSQL in the same statement too."""
     by_database = instance.pk is None
     sql, fields = _insert_statement(type(instance), not by_database, connection.vendor)
     values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
     together = queue is not None and by_database and connection.vendor == "postgresql"
     if together:
         sql = _queued_statement(sql, type(instance), queue)
+    if along and connection.vendor == "postgresql":
+        sql, values = _with_rows_first(along, sql, values)
+    else:
+        for row in along:
+            insert(row)
     with cursor() as writer:
         writer.execute(sql, values)
         if by_database:
             returned = connection.features.can_return_columns_from_insert
             instance.pk = writer.fetchone()[0] if returned else writer.lastrowid
-    instance._state.adding = False
-    instance._state.db = connection.alias
+    written: list[models.Model] = [*along, instance]
+    for stored in written:
+        stored._state.adding = False
+        stored._state.db = connection.alias
     if queue is not None and not together:
         insert(queue(pk=instance.pk))
     return instance
+
+
+def _with_rows_first(rows: Sequence[models.Model], sql: str, values: list[Any]) -> tuple[str, list[Any]]:
+    """PostgreSQL: `sql` (an INSERT, or a WITH ... INSERT) preceded by the INSERTs of `rows`
+    (keys set) as data-modifying CTEs, which run whether or not anything reads them."""
+    ctes, first_values = [], []
+    for n, row in enumerate(rows):
+        assert row.pk is not None, "a row inserted along another has its key drawn already"
+        row_sql, fields = _insert_statement(type(row), True, connection.vendor)
+        ctes.append(f"along{n} AS ({row_sql})")
+        first_values += [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
+    if sql.startswith("WITH "):
+        return f"WITH {', '.join(ctes)}, {sql.removeprefix('WITH ')}", first_values + values
+    return f"WITH {', '.join(ctes)} {sql}", first_values + values
+
+
+def next_id_sql(model: type[models.Model]) -> str | None:
+    """PostgreSQL: an SQL expression drawing the next key of `model`'s table (to read in a
+    query the action makes anyway, so that the row can go `along` another); elsewhere None."""
+    if connection.vendor != "postgresql":
+        return None
+    table, column = model._meta.db_table, str(model._meta.pk.column)
+    return f"nextval(pg_get_serial_sequence('{table}', '{column}'))"
 
 
 @cache

@@ -1,7 +1,9 @@
 """Bad input gets a clear error and changes nothing."""
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from dissent.errors import AlreadyDone, InvalidInput, InvalidState, NotAllowed, NotFound
 from dissent.events.models import Event, EventKind
@@ -36,6 +38,22 @@ def test_signing_twice_is_refused_and_changes_nothing(cast: Cast) -> None:
 
     assert snapshot() == before
     assert memo.signatures.get(person=cast.bob).visibility == Visibility.NAMED
+
+
+def test_a_signature_takes_two_statements_on_postgresql(cast: Cast) -> None:
+    """The hot path of a crisis: the standing check (which draws the signature's id), then
+    the signature, its event and the event's log queue row in one statement. Elsewhere the
+    database assigns the ids, so each row is a statement of its own."""
+    memo = open_memo(cast)
+    with CaptureQueriesContext(connection) as captured:
+        signature = actions.sign_memo(memo, cast.ivan, visibility=Visibility.NAMED)
+
+    statements = [
+        q["sql"] for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    assert len(statements) == (2 if connection.vendor == "postgresql" else 4), statements
+    event = Event.objects.get(kind=EventKind.MEMO_SIGNED, object_id=memo.pk, actor=cast.ivan)
+    assert event.payload["signature"] == signature.pk == memo.signatures.get(person=cast.ivan).pk
 
 
 def test_signing_a_filed_memo_is_refused(cast: Cast) -> None:

@@ -110,7 +110,7 @@ def locked(memo: Memo, person: Person) -> Memo:
     return policy.remember_standing(locked, person)
 
 
-def _for_signing(person: Person, memo_id: int) -> Memo:
+def _for_signing(person: Person, memo_id: int) -> tuple[Memo, int | None]:
     """The memo's state and the person's standing in one query, read under a lock that
     many signers hold at once but that a filing or withdrawal (FOR UPDATE) waits for.
 
@@ -121,6 +121,7 @@ def _for_signing(person: Person, memo_id: int) -> Memo:
     `policy.get_memo` builds (which costs several milliseconds of CPU to compile).
     """
     lock = " FOR KEY SHARE OF m" if connection.vendor == "postgresql" else ""
+    next_id = rows.next_id_sql(Signature) or "NULL"
     tag = identities.signer_tag(person.pk)
     invitee = (
         f"EXISTS (SELECT 1 FROM {Invitation._meta.db_table} r "  # noqa: S608 - table names are ours
@@ -136,17 +137,17 @@ def _for_signing(person: Person, memo_id: int) -> Memo:
     )
     with rows.cursor() as cursor:
         cursor.execute(
-            f"SELECT m.state, m.addressee_id, m.call_unit_id, {drafter}, {invitee}, {signer} "  # noqa: S608 - table names are ours
+            f"SELECT m.state, m.addressee_id, m.call_unit_id, {drafter}, {invitee}, {signer}, {next_id} "  # noqa: S608 - table names are ours
             f"FROM {Memo._meta.db_table} m WHERE m.id = %s{lock}",
             [person.pk, tag, person.pk, person.pk, tag, memo_id],
         )
         row = cursor.fetchone()
     if row is None:
         raise NotFound(_("No such memo."))
-    state, addressee_id, call_unit_id, is_drafter, is_invitee, is_signer = row
+    state, addressee_id, call_unit_id, is_drafter, is_invitee, is_signer, signature_id = row
     memo = Memo(pk=memo_id, state=state, addressee_id=addressee_id, call_unit_id=call_unit_id)
     memo._standing_flags = (person.pk, bool(is_drafter), bool(is_invitee), bool(is_signer), False)  # type: ignore[attr-defined]
-    return memo
+    return memo, signature_id
 
 
 @transaction.atomic
@@ -289,25 +290,31 @@ def sign_memo(memo: Memo | int, person: Person, *, visibility: Visibility | str)
 
 @transaction.atomic
 def _sign(memo_id: int, person: Person, visibility: str) -> Signature:
-    memo = _for_signing(person, memo_id)
+    memo, drawn_id = _for_signing(person, memo_id)
     policy.require(person, Action.SIGN, memo)
     if policy.Standing.SIGNER in policy.standing(person, memo):
         raise AlreadyDone(_("You have already signed this memo."))
     if visibility == Visibility.PROTECTED:
         signature = Signature(
+            pk=drawn_id,
             memo=memo,
             signer_sealed=identities.seal(person.pk),
             signer_tag=identities.signer_tag(person.pk),
             visibility=visibility,
         )
     else:
-        signature = Signature(memo=memo, person=person, visibility=visibility)
-    rows.insert(signature)  # the hot path of a crisis: plain SQL (dissent/rows.py)
+        signature = Signature(pk=drawn_id, memo=memo, person=person, visibility=visibility)
+    # The hot path of a crisis: plain SQL (dissent/rows.py). On PostgreSQL the signature's
+    # id was drawn with the standing check, and the signature, its event and the event's
+    # log queue row are one statement; elsewhere the database assigns the id first.
+    if drawn_id is None:
+        rows.insert(signature)
     record_event(
         actor_unless_protected(person, visibility),
         EventKind.MEMO_SIGNED,
         memo,
         {"memo": memo.pk, "signature": signature.pk, "visibility": visibility},
+        along=[signature] if drawn_id is not None else [],
     )
     return signature
 
