@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # request.user.is_verified(): whether this session has passed a second factor.
     "django_otp.middleware.OTPMiddleware",
+    # request.user as the person itself, not a lazy wrapper (the memo page reads it often).
+    "dissent.web.middleware.ResolvedUserMiddleware",
     # Sends whoever must (or chose to) use a second factor to it before any other page.
     "dissent.web.middleware.TwoFactorMiddleware",
     "dissent.web.middleware.ViewerLanguageMiddleware",

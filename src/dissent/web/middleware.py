@@ -17,6 +17,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 from django.utils import timezone, translation
+from django.utils.functional import LazyObject
 from django.utils.translation import gettext as _
 
 from dissent.errors import DissentError
@@ -35,6 +36,25 @@ class DomainErrorMiddleware:
         if not isinstance(exception, DissentError):
             return None
         return render(request, "web/error.html", {"message": exception.message}, status=exception.status)
+
+
+class ResolvedUserMiddleware:
+    """`request.user` as the person (or AnonymousUser) itself instead of Django's lazy
+    wrappers (django-otp's around AuthenticationMiddleware's). Each attribute read through
+    a wrapper costs an exception and several calls, and a memo page reads it hundreds of
+    times (every policy check takes the person; docs/performance.md). Laziness saves
+    nothing here, as the viewer's language is read from the user on every request anyway."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        while isinstance(user, LazyObject):  # django-otp's wraps AuthenticationMiddleware's
+            user.is_authenticated  # noqa: B018 - evaluates the wrapper
+            user = user._wrapped  # LazyObject's one slot: what it stands for
+        request.user = user
+        return self.get_response(request)
 
 
 class ViewerLanguageMiddleware:
