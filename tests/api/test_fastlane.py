@@ -119,6 +119,12 @@ def call(
     return answer["status"], answer["headers"], content
 
 
+def set_in_session(client: Client, **values: object) -> None:
+    session = client.session
+    session.update(values)
+    session.save()
+
+
 def open_memo(cast: Cast, *invitees: Person) -> Memo:
     return make_memo(
         MemoState.OPEN, drafter=cast.alice, addressee=cast.paula, invitees=list(invitees) or [cast.bob]
@@ -321,9 +327,7 @@ def test_a_session_that_must_pass_a_second_step_is_left_to_the_stack(
     client = Client(enforce_csrf_checks=True)
     client.get("/accounts/login/")  # for the CSRF cookie
     client.force_login(custodian)  # signed in, but the second step not passed
-    session = client.session
-    session[LAST_SEEN] = int(time.time())
-    session.save()
+    set_in_session(client, **{LAST_SEEN: int(time.time())})
     status, __ = refused_by_django(lane, django_app, memo, client=client)
     assert status == 401
 
@@ -333,9 +337,7 @@ def test_a_session_that_chose_a_second_step_is_left_to_the_stack(
 ) -> None:
     memo = open_memo(cast)
     bob = signed_in(cast.bob)
-    session = bob.session
-    session[TWO_FACTOR_CHOSEN] = True
-    session.save()
+    set_in_session(bob, **{TWO_FACTOR_CHOSEN: True})
     status, __ = refused_by_django(lane, django_app, memo, client=bob)
     assert status == 401
 
@@ -345,9 +347,7 @@ def test_a_session_due_to_be_marked_seen_goes_to_the_stack_which_signs_and_marks
 ) -> None:
     memo = open_memo(cast)
     bob = signed_in(cast.bob)
-    session = bob.session
-    session[LAST_SEEN] = int(time.time()) - 120
-    session.save()
+    set_in_session(bob, **{LAST_SEEN: int(time.time()) - 120})
     status, __, content = call(lane, memo, client=bob)
     assert status == 201, content
     assert django_app.calls == 1
@@ -359,9 +359,7 @@ def test_an_idle_session_is_signed_out_not_signed_with(
 ) -> None:
     memo = open_memo(cast)
     bob = signed_in(cast.bob)
-    session = bob.session
-    session[LAST_SEEN] = int(time.time()) - 3 * 3600
-    session.save()
+    set_in_session(bob, **{LAST_SEEN: int(time.time()) - 3 * 3600})
     status, __ = refused_by_django(lane, django_app, memo, client=bob)
     assert status == 401
     assert SESSION_KEY not in bob.session

@@ -50,7 +50,8 @@ from dissent.org.models import Person
 from dissent.web.middleware import TWO_FACTOR_CHOSEN, seen_lately, use_viewer_language
 
 from .errors import JsonParser, UnreadableBody
-from .schemas import MAX_ID, SignatureIn, SignatureOut
+from .memos import new_signature_out
+from .schemas import MAX_ID, SignatureIn
 
 type StartResponse = Callable[..., Any]
 type WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -115,17 +116,10 @@ class FastLane:
         except DissentError:
             # Rolled back: nothing is stored, and Django answers (409, 404, ...).
             raise Pass from None
-        out = SignatureOut(
-            id=signature.pk,
-            visibility=signature.visibility,
-            name=person.display_name,
-            username=person.username,
-            signed_at=signature.signed_at,
-            mine=True,
-        )
         from .api import api  # the API's own renderer, so the body is the route's
 
-        return self.finish(request, person, api.create_response(request, out.model_dump(), status=201))
+        out = new_signature_out(signature, person).model_dump()
+        return self.finish(request, person, api.create_response(request, out, status=201))
 
     def signer(self, request: WSGIRequest) -> Person:
         """The person a request signs as, if the lane may take its credentials as they are."""

@@ -9,7 +9,7 @@ from pydantic import Field
 from dissent.log import receipts
 from dissent.memos import actions, calls, policy, queries, reads
 from dissent.memos.content import render_markdown
-from dissent.memos.models import Memo
+from dissent.memos.models import Memo, Signature
 from dissent.memos.policy import Action
 from dissent.memos.visibility import distribution
 from dissent.org.models import Person
@@ -169,16 +169,18 @@ def transition(request: HttpRequest, memo_id: MemoId, payload: TransitionIn) -> 
 def sign(request: HttpRequest, memo_id: MemoId, payload: SignatureIn) -> Status[SignatureOut]:
     person = person_of(request)
     signature = actions.sign_memo(memo_id, person, visibility=payload.visibility)
-    return Status(
-        201,
-        SignatureOut(
-            id=signature.pk,
-            visibility=signature.visibility,
-            name=person.display_name,
-            username=person.username,
-            signed_at=signature.signed_at,
-            mine=True,
-        ),
+    return Status(201, new_signature_out(signature, person))
+
+
+def new_signature_out(signature: Signature, person: Person) -> SignatureOut:
+    """The answer to a co-signature, for its signer (also the fast lane's, api/fastlane.py)."""
+    return SignatureOut(
+        id=signature.pk,
+        visibility=signature.visibility,
+        name=person.display_name,
+        username=person.username,
+        signed_at=signature.signed_at,
+        mine=True,
     )
 
 
