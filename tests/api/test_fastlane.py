@@ -187,6 +187,16 @@ def test_a_write_token_signs_in_the_lane(cast: Cast, lane: FastLane, django_app:
     assert Signature.objects.filter(memo=memo, person=cast.bob).exists()
 
 
+def test_a_token_sent_with_a_session_cookie_is_left_to_the_stack(
+    cast: Cast, lane: FastLane, django_app: Django
+) -> None:
+    memo = open_memo(cast)
+    bearer = f"Bearer {write_token(cast.bob)}"
+    status, __, content = call(lane, memo, client=signed_in(cast.bob), HTTP_AUTHORIZATION=bearer)
+    assert status == 201, content
+    assert django_app.calls == 1, "the stack also keeps the session, so it answers"
+
+
 def test_the_token_answer_is_the_stacks(cast: Cast, lane: FastLane, django_app: Django) -> None:
     first, second = open_memo(cast), open_memo(cast)
     bearer = f"Bearer {write_token(cast.bob)}"

@@ -130,9 +130,11 @@ class FastLane:
         if settings.SECURE_SSL_REDIRECT and not request.is_secure():
             raise Pass
         header = request.META.get("HTTP_AUTHORIZATION")
-        if header is not None:
-            return self.token_owner(header)
         key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        if header is not None:
+            if key:  # a token and a session: the stack would also mark the session seen
+                raise Pass
+            return self.token_owner(header)
         if not key:
             raise Pass
         request.session = self.session_store(key)
