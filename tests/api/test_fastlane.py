@@ -439,3 +439,26 @@ def test_while_the_database_fails_the_stack_answers_503(
     assert by_session[1]["Retry-After"] == by_token[1]["Retry-After"] == "5"
     assert django_app.calls == 2
     assert not Signature.objects.filter(memo=memo).exists()
+
+
+def test_a_bug_in_the_lane_is_a_logged_500_not_a_crash(
+    cast: Cast,
+    lane: FastLane,
+    django_app: Django,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """As the stack answers an unhandled exception: the 500 page, and the error logged."""
+    memo = open_memo(cast)
+
+    def broken(*args: Any) -> None:
+        raise RuntimeError("a bug in the lane")
+
+    monkeypatch.setattr(FastLane, "signer", broken)
+    status, __, __ = call(lane, memo, client=signed_in(cast.bob))
+    assert status == 500
+    assert django_app.calls == 0
+    assert any(
+        record.exc_info and "a bug in the lane" in str(record.exc_info[1]) for record in caplog.records
+    )
+    assert not Signature.objects.filter(memo=memo).exists()

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.contrib import auth
 from django.core import signals
 from django.core.exceptions import DisallowedHost
+from django.core.handlers.exception import response_for_exception
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import Error as DatabaseError  # InterfaceError too
 from django.http import HttpResponse
@@ -92,16 +93,22 @@ class FastLane:
         body = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(body)  # Django reads the same body if it answers
         signals.request_started.send(sender=self.__class__, environ=environ)
+        request = WSGIRequest(environ)
+        response: HttpResponse | None
         try:
-            response = self.sign(WSGIRequest(environ), int(route[1]))
+            response = self.sign(request, int(route[1]))
         except (Pass, DatabaseError):
             # A database that fails (is away, say) fails before or at the commit, so nothing
             # or, if the commit's answer was lost, the whole signature is stored: the stack
             # then answers 503, 409 or, if the database is back, 201.
-            environ["wsgi.input"] = io.BytesIO(body)
-            return self.django(environ, start_response)
+            response = None
+        except Exception as error:  # a bug: answered, logged and signalled as the stack would
+            response = response_for_exception(request, error)
         finally:
             signals.request_finished.send(sender=self.__class__)
+        if response is None:
+            environ["wsgi.input"] = io.BytesIO(body)
+            return self.django(environ, start_response)
         start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
         return [response.content]
 
