@@ -180,7 +180,7 @@ def insert[M: models.Model](
     (without signals); sets its primary key when the database assigns it. With `queue`, a
     table whose primary key is a one-to-one reference to the new row (the log's
     PendingEvent), also a row there: on PostgreSQL in the same statement, one round trip.
-    `along`: new rows with their keys already set (`next_id`) to insert first, on
+    `along`: new rows with their keys already set (`next_id_sql`) to insert first, on
     PostgreSQL in the same statement too."""
     by_database = instance.pk is None
     sql, fields = _insert_statement(type(instance), not by_database, connection.vendor)
@@ -207,11 +207,12 @@ def insert[M: models.Model](
     return instance
 
 
-def _with_rows_first(rows: Sequence[models.Model], sql: str, values: list[Any]) -> tuple[str, list[Any]]:
-    """PostgreSQL: `sql` (an INSERT, or a WITH ... INSERT) preceded by the INSERTs of `rows`
-    (keys set) as data-modifying CTEs, which run whether or not anything reads them."""
+def _with_rows_first(new_rows: Sequence[models.Model], sql: str, values: list[Any]) -> tuple[str, list[Any]]:
+    """PostgreSQL: `sql` (an INSERT, or a WITH ... INSERT) preceded by the INSERTs of
+    `new_rows` (keys set) as data-modifying CTEs, which run whether or not anything reads
+    them."""
     ctes, first_values = [], []
-    for n, row in enumerate(rows):
+    for n, row in enumerate(new_rows):
         assert row.pk is not None, "a row inserted along another has its key drawn already"
         row_sql, fields = _insert_statement(type(row), True, connection.vendor)
         ctes.append(f"along{n} AS ({row_sql})")
