@@ -38,8 +38,8 @@ def row_checked(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     yield starts
 
 
-def log(count: int) -> list[Event]:
-    events = queue_events(count)
+def log(count: int, title: str = "") -> list[Event]:
+    events = queue_events(count, title)
     while integrate_pending(batch_size=100) is not None:
         pass
     return events
@@ -63,6 +63,19 @@ def test_an_untouched_log_is_vouched_for_by_postgresql_and_checked_by_rows_elsew
     assert verdict.ok and verdict.size == 500
     every_chunk = list(range(0, 500, SMALL))
     assert row_checked == ([] if connection.vendor == "postgresql" else every_chunk)
+
+
+@pytest.mark.django_db
+def test_records_beyond_ascii_are_hashed_as_their_utf8_bytes(row_checked: list[int]) -> None:
+    """The database's leaf input (audit.LEAF_INPUT) is the record's UTF-8 bytes, as the
+    sequencer hashed them: otherwise no chunk would be vouched for, and the rows would fail."""
+    events = log(300, title="Kebijakan luar negeri — ubah arah ✓ “sekarang” 🕊")
+    assert "—".encode() in events[0].record.encode()
+
+    verdict = verify_log(record_outcome=False, check_columns=False)
+
+    assert verdict.ok and verdict.size == 300
+    assert row_checked == ([] if connection.vendor == "postgresql" else [0, SMALL, 2 * SMALL])
 
 
 @pytest.mark.django_db

@@ -19,12 +19,15 @@ from dissent.log.store import DatabaseNodes, find_leaf, get_tiles
 pytestmark = pytest.mark.django_db
 
 
-def queue_events(count: int) -> list[Event]:
-    """Events as record_event writes them (without the memos they would be about)."""
+def queue_events(count: int, title: str = "") -> list[Event]:
+    """Events as record_event writes them (without the memos they would be about); with a
+    `title`, each payload carries it."""
     start = datetime(2026, 1, 1, tzinfo=UTC)
     events = []
     for i in range(count):
-        payload = {"memo": i // 10, "signature": i, "visibility": "named"}
+        payload: dict[str, object] = {"memo": i // 10, "signature": i, "visibility": "named"}
+        if title:
+            payload["title"] = title
         event = Event(
             kind=EventKind.MEMO_SIGNED, actor_id=None, object_type="memo", object_id=i // 10,
             created_at=start + timedelta(milliseconds=i), payload=payload,
