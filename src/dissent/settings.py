@@ -144,6 +144,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] != ":memory:":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 else:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend with a health check that needs no round trip while the
+        # connection's socket is quiet (dissent/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "dissent.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # An unreachable database fails a request in seconds (503, dissent/unavailable.py), not
     # after the operating system's TCP time-out.
