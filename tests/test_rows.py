@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
@@ -17,7 +16,7 @@ from dissent.events.models import Event, EventKind, PendingEvent
 from dissent.events.recording import record_event
 from dissent.memos.models import Memo, MemoState, Signature
 from dissent.org.backends import PersonBackend
-from dissent.org.models import Person, Role
+from dissent.org.models import Person, Role, Session
 from dissent.sessions import SessionStore
 
 from .conftest import Cast

@@ -1,6 +1,7 @@
 """The organisation: a tree of units, and the people in them with their roles."""
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import connection, models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -214,3 +215,25 @@ class SingleSignOnIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} @ {self.issuer}"
+
+
+class Session(AbstractBaseSession):
+    """A browser's session: Django's database session, with the person it signs in kept
+    beside its data (set whenever the session is saved), so that each request reads the
+    session and its person in one query (dissent/sessions.py). A person's sessions go with
+    them. Sessions saved before this column existed name nobody here, and their person is
+    read on its own until the session is next saved."""
+
+    person = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,  # a session naming someone since deleted is refused on reading, not on saving
+        related_name="+",
+        verbose_name=_("person"),
+    )
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
