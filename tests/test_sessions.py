@@ -155,3 +155,12 @@ def test_the_upgrade_moves_every_live_session_with_its_person() -> None:
     moved = dict(Session.objects.values_list("session_key", "person_id"))
     assert moved == {"a" * 32: alice.pk, "b" * 32: None, "c" * 32: None}
     assert auth.get_user(request_with("a" * 32)) == alice
+
+
+@pytest.mark.parametrize("value", ["9" * 30, "not an id", ""])
+def test_a_session_whose_data_names_no_possible_person_is_saved_naming_nobody(value: str) -> None:
+    store = SessionStore()
+    store[SESSION_KEY] = value
+    store.create()
+
+    assert Session.objects.get(session_key=store.session_key).person_id is None

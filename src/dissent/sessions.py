@@ -25,8 +25,8 @@ class SessionStore(DatabaseSessionStore):
     def create_model_instance(self, data: dict[str, Any]) -> Session:
         session = super().create_model_instance(data)
         assert isinstance(session, Session)
-        signed_in = str(data.get(SESSION_KEY, ""))
-        session.person_id = int(signed_in) if signed_in.isdigit() else None
+        signed_in = str(data.get(SESSION_KEY, ""))  # a person's id, as django.contrib.auth keeps it
+        session.person_id = int(signed_in) if signed_in.isdigit() and len(signed_in) < 19 else None
         return session
 
     def _get_session_from_db(self) -> Any:
