@@ -327,7 +327,10 @@ def main() -> int:
                 f" (the most throughput with p99 <= {P99_LIMIT_MS:g} ms)"
             )
         passed = next((r["clients"] for r in results if r["p99_ms"] > P99_LIMIT_MS), None)  # type: ignore[operator]
-        print(f"p99 passed {P99_LIMIT_MS:g} ms at: {passed or 'no step'} clients")
+        if passed is None:
+            print(f"p99 stayed within {P99_LIMIT_MS:g} ms at every step (larger --steps find the knee)")
+        else:
+            print(f"p99 passed {P99_LIMIT_MS:g} ms at: {passed} clients")
         if args.json:
             print(json.dumps({"machine": box, "steps": results}))
         return 0
