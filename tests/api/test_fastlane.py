@@ -16,17 +16,19 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import OperationalError, close_old_connections, connection
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from dissent import clock
 from dissent.api.fastlane import FastLane
 from dissent.events.models import Event, PendingEvent
 from dissent.memos.models import Memo, MemoState, Signature
 from dissent.org import actions as org_actions
+from dissent.org import two_factor
 from dissent.org.models import AccessToken, Person, Role, TokenScope
 from dissent.web.middleware import LAST_SEEN, TWO_FACTOR_CHOSEN
 
 from ..conftest import Cast, csrf, signed_in
-from ..factories import make_memo, make_person
+from ..factories import enrol_authenticator, make_memo, make_person
 
 #: Headers whose values differ between two answers for reasons other than the path taken
 #: (two signatures' ids may differ in length; each answer's length is checked on its own).
@@ -349,6 +351,61 @@ def test_a_session_that_chose_a_second_step_is_left_to_the_stack(
     bob = signed_in(cast.bob)
     set_in_session(bob, **{TWO_FACTOR_CHOSEN: True})
     status, __ = refused_by_django(lane, django_app, memo, client=bob)
+    assert status == 401
+
+
+def test_a_session_that_passed_its_required_second_step_signs_in_the_lane(
+    cast: Cast, lane: FastLane, django_app: Django
+) -> None:
+    custodian = make_person("cora", Role.CUSTODIAN)
+    first, second = open_memo(cast, custodian), open_memo(cast, custodian)
+    client = signed_in(custodian)  # the password, then the authenticator's code
+    fast = call(lane, first, client=client)
+    assert fast[0] == 201, fast[2]
+    assert django_app.calls == 0
+    assert Signature.objects.filter(memo=first, person=custodian).exists()
+    slow = call(django_app, second, client=client)
+    assert slow[0] == 201
+    assert {k: v for k, v in fast[1].items() if k not in VARYING} == {
+        k: v for k, v in slow[1].items() if k not in VARYING
+    }
+
+
+def test_a_member_who_chose_a_second_step_and_passed_it_signs_in_the_lane(
+    cast: Cast, lane: FastLane, django_app: Django
+) -> None:
+    enrol_authenticator(cast.bob)
+    memo = open_memo(cast)
+    bob = signed_in(cast.bob)
+    assert bob.session.get(TWO_FACTOR_CHOSEN) and bob.session.get(DEVICE_ID_SESSION_KEY)
+    status, __, content = call(lane, memo, client=bob)
+    assert status == 201, content
+    assert django_app.calls == 0
+    assert Signature.objects.filter(memo=memo, person=cast.bob).exists()
+
+
+def test_a_second_step_passed_on_a_device_since_removed_is_left_to_the_stack(
+    cast: Cast, lane: FastLane, django_app: Django
+) -> None:
+    custodian = make_person("cora", Role.CUSTODIAN)
+    memo = open_memo(cast, custodian)
+    client = signed_in(custodian)
+    two_factor.reset(custodian, by=cast.adam)  # the authenticator is lost and reset
+    status, __ = refused_by_django(lane, django_app, memo, client=client)
+    assert status == 401
+
+
+def test_a_second_step_passed_on_someone_elses_device_is_left_to_the_stack(
+    cast: Cast, lane: FastLane, django_app: Django
+) -> None:
+    custodian = make_person("cora", Role.CUSTODIAN)
+    memo = open_memo(cast, custodian)
+    client = Client(enforce_csrf_checks=True)
+    client.get("/accounts/login/")
+    client.force_login(custodian)
+    device = enrol_authenticator(cast.bob)
+    set_in_session(client, **{LAST_SEEN: int(time.time()), DEVICE_ID_SESSION_KEY: device.persistent_id})
+    status, __ = refused_by_django(lane, django_app, memo, client=client)
     assert status == 401
 
 

@@ -7,8 +7,8 @@ The lane is an optimisation and nothing else: it answers a request only when the
 would have answered it 201, and answers it the same way (the same action, the same body and
 headers). Every other request, including every request the lane has any doubt about, goes to
 Django unchanged: a different route or method, no credentials or credentials it does not take
-on its own (a session that must pass a second step, a session due to record that it was seen,
-a read-only token), a bad CSRF token or host, a body that is not exactly what the route takes,
+on its own (a session that has yet to pass its second step, a session due to record that it
+was seen, a read-only token), a bad CSRF token or host, a body that is not exactly what the route takes,
 and every refusal of the action (not invited, already signed, filed) or database error, which
 `sign_memo` raises before anything is stored. Django then decides and words the answer, so
 errors keep one implementation.
@@ -16,8 +16,9 @@ errors keep one implementation.
 It reuses what decides security rather than restating it: the session engine and
 `django.contrib.auth.get_user` (with its session-hash check), django-ninja's CSRF check (which
 is Django's CsrfViewMiddleware), the host and HTTPS settings through a real WSGIRequest, the
-idle-session rule (`web.middleware.seen_lately`), the token check (`org.tokens`), the route's
-own parser and schema. tests/api/test_fastlane.py holds the two paths to the same answers.
+idle-session rule (`web.middleware.seen_lately`), django-otp's middleware for whether the
+session passed its second step, the token check (`org.tokens`), the route's own parser and
+schema. tests/api/test_fastlane.py holds the two paths to the same answers.
 """
 
 import io
@@ -40,6 +41,7 @@ from django.middleware.locale import LocaleMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
+from django_otp.middleware import OTPMiddleware
 from ninja.errors import HttpError
 from ninja.utils import check_csrf
 from pydantic import ValidationError
@@ -48,7 +50,7 @@ from dissent.errors import DissentError
 from dissent.memos import actions
 from dissent.org import tokens, two_factor
 from dissent.org.models import Person
-from dissent.web.middleware import TWO_FACTOR_CHOSEN, seen_lately, use_viewer_language
+from dissent.web.middleware import TWO_FACTOR_CHOSEN, seen_lately, session_verified, use_viewer_language
 
 from .errors import JsonParser, UnreadableBody
 from .memos import new_signature_out
@@ -79,6 +81,7 @@ class FastLane:
         self.common = CommonMiddleware(unused)
         self.content_security = ContentSecurityPolicyMiddleware(unused)
         self.security = SecurityMiddleware(unused)
+        self.second_step = OTPMiddleware(lambda request: None)  # sets request.user.otp_device
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         route = ROUTE.fullmatch(environ.get("PATH_INFO", ""))
@@ -152,7 +155,9 @@ class FastLane:
             raise Pass
         request.user = user
         if two_factor.required_for(user) or request.session.get(TWO_FACTOR_CHOSEN):
-            raise Pass  # the second step is decided by the whole stack
+            self.second_step(request)  # the device that verified this session, if any
+            if not session_verified(request.user):
+                raise Pass  # the stack treats the session as no sign-in (401)
         if check_csrf(request) is not None or request.session.modified:
             raise Pass
         return user
