@@ -26,7 +26,7 @@ from .factories import make_person
 
 pytestmark = pytest.mark.django_db
 
-copy_live_sessions = importlib.import_module("dissent.org.migrations.0007_session").copy_live_sessions
+session_migration = importlib.import_module("dissent.org.migrations.0007_session")
 
 
 def a_request_starts() -> None:
@@ -136,7 +136,11 @@ def test_a_persons_sessions_go_with_them() -> None:
     assert not Session.objects.filter(session_key=key).exists()
 
 
-def test_the_upgrade_moves_every_live_session_with_its_person() -> None:
+@pytest.mark.parametrize("batch", [1000, 3])
+def test_the_upgrade_moves_every_live_session_with_its_person(
+    batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(session_migration, "BATCH", batch)  # 3: a full batch and a partial one
     alice = make_person("alice")
     store = DjangoSessionStore()
 
@@ -149,11 +153,12 @@ def test_the_upgrade_moves_every_live_session_with_its_person() -> None:
     old("b" * 32, {"django_language": "id"})  # nobody signed in
     old("c" * 32, {SESSION_KEY: "999999"})  # someone since deleted
     old("d" * 32, signed, expired=True)
+    old("e" * 32, {SESSION_KEY: "9" * 30})  # no possible id
 
-    copy_live_sessions(apps, None)
+    session_migration.copy_live_sessions(apps, None)
 
     moved = dict(Session.objects.values_list("session_key", "person_id"))
-    assert moved == {"a" * 32: alice.pk, "b" * 32: None, "c" * 32: None}
+    assert moved == {"a" * 32: alice.pk, "b" * 32: None, "c" * 32: None, "e" * 32: None}
     assert auth.get_user(request_with("a" * 32)) == alice
 
 
