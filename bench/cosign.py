@@ -16,14 +16,19 @@ the server, check the database against the responses. The goals (issue 2: >= 300
 with p99 < 200 ms; issue 9: >= 500/s with p99 < 100 ms, at 50 clients) are reported, not
 enforced; the exit status is 1 if a check fails, including any 5xx or unanswered request.
 
-Run:  .venv/bin/python bench/cosign.py [--clients 50] [--seconds 20] [--memos 300]
-        [--workers 4] [--threads 1] [--connections N] [--port 8765] [--close] [--json] [--keep]
+With --two-factor every member has an authenticator and passes the second step at sign-in,
+so each co-signature's session is also checked against the device that verified it.
+
+Run:  .venv/bin/python bench/cosign.py [--clients 50] [--seconds 20] [--memos 500]
+        [--workers 4] [--threads 1] [--connections N] [--port 8765] [--close] [--two-factor]
+        [--json] [--keep]
         [--database-url postgresql://postgres@127.0.0.1:5432/dissent_bench]
 """
 
 import argparse
 import asyncio
 import contextlib
+import hashlib
 import json
 import os
 import platform
@@ -43,6 +48,7 @@ from typing import cast
 
 import httpx
 import psycopg
+from django_otp.oath import totp
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
@@ -67,7 +73,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50, help="concurrent signed-in members")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the co-signing phase")
-    parser.add_argument("--memos", type=int, default=300, help="open memos; each client signs each once")
+    parser.add_argument("--memos", type=int, default=500, help="open memos; each client signs each once")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker")
     parser.add_argument("--port", type=int, default=8765)
@@ -92,13 +98,23 @@ def parse_args() -> argparse.Namespace:
         help="signatures per second offered in all (each client sends every clients/rate seconds);"
         " 0: each client sends its next request as soon as the last is answered",
     )
+    parser.add_argument(
+        "--two-factor",
+        action="store_true",
+        help="every member has an authenticator and passes the second step when signing in",
+    )
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON object")
     parser.add_argument("--keep", action="store_true", help="keep the database and temp dir afterwards")
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)  # the seeding child
     return parser.parse_args()
 
 
-def seed(clients: int, memo_count: int) -> None:
+def authenticator_key(username: str) -> str:
+    """The bench member's authenticator secret (hex, 20 bytes), known to both processes."""
+    return hashlib.sha1(f"bench authenticator {username}".encode(), usedforsecurity=False).hexdigest()
+
+
+def seed(clients: int, memo_count: int, *, two_factor: bool = False) -> None:
     """Runs in a child process with the bench environment: people, then open memos."""
     import django
 
@@ -107,13 +123,21 @@ def seed(clients: int, memo_count: int) -> None:
 
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from dissent.org.models import Person
 
     hashed = make_password(PASSWORD)
     members = [f"member{i:04d}" for i in range(clients)]
     with transaction.atomic():  # one commit instead of thousands
-        Person.objects.bulk_create([Person(username=u, last_name="Bench", password=hashed) for u in members])
+        people = Person.objects.bulk_create(
+            [Person(username=u, last_name="Bench", password=hashed) for u in members]
+        )
+        if two_factor:
+            TOTPDevice.objects.bulk_create(
+                TOTPDevice(user=p, name="bench", confirmed=True, key=authenticator_key(p.username))
+                for p in people
+            )
         open_memos(
             members,
             memo_count,
@@ -199,9 +223,10 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
             return
 
 
-async def sign_in(base: str, username: str, gate: asyncio.Semaphore) -> httpx.Cookies:
-    """Through the real login page; returns the session and CSRF cookies. Password hashing
-    (PBKDF2, ~0.6 s of CPU) is slow by design, so only a few sign-ins run at once."""
+async def sign_in(base: str, username: str, gate: asyncio.Semaphore, *, two_factor: bool) -> httpx.Cookies:
+    """Through the real login page (and the second step's, with `two_factor`); returns the
+    session and CSRF cookies. Password hashing (PBKDF2, ~0.6 s of CPU) is slow by design, so
+    only a few sign-ins run at once."""
     async with gate, httpx.AsyncClient(base_url=base, timeout=120.0) as client:
         await client.get("/accounts/login/")
         token = client.cookies["csrftoken"]
@@ -209,6 +234,12 @@ async def sign_in(base: str, username: str, gate: asyncio.Semaphore) -> httpx.Co
         response = await client.post("/accounts/login/", data=form)
         if response.status_code != 302:
             raise RuntimeError(f"sign-in of {username} answered {response.status_code}")
+        if two_factor:
+            code = f"{totp(bytes.fromhex(authenticator_key(username))):06d}"
+            form = {"code": code, "csrfmiddlewaretoken": client.cookies["csrftoken"]}
+            response = await client.post("/accounts/two-factor/", data=form)
+            if response.status_code != 302:
+                raise RuntimeError(f"the second step of {username} answered {response.status_code}")
         return client.cookies
 
 
@@ -345,7 +376,9 @@ async def run_load(
     """Sign everyone in, then co-sign. Returns (samples, elapsed seconds, CPU seconds used
     meanwhile by the server, the database and this process, requests sent by each client)."""
     gate = asyncio.Semaphore(max(2, len(os.sched_getaffinity(0))))
-    jars = await asyncio.gather(*(sign_in(base, f"member{i:04d}", gate) for i in range(args.clients)))
+    jars = await asyncio.gather(
+        *(sign_in(base, f"member{i:04d}", gate, two_factor=args.two_factor) for i in range(args.clients))
+    )
     # New connections, so that no request goes out on one the server has closed as idle
     # (gunicorn's keep-alive is 2 s) while the other clients were still signing in.
     connections = [
@@ -449,6 +482,7 @@ def report(args: argparse.Namespace, box: dict[str, object], r: dict[str, object
         f"load:       1-minute load average {box['loadavg_1m_at_start']} when the benchmark started\n"
         f"parameters: clients={args.clients} seconds={args.seconds:g} memos={args.memos}"
         f" workers={args.workers} threads={args.threads} close={args.close} rate={args.rate:g}"
+        f" two_factor={args.two_factor}"
         " (server, client and database share this machine)\n"
         f"requests:   {r['requests']} in {r['elapsed_s']} s; 201: {r['successes']};"
         f" per client min/median/max {spread}; the load generator used {r['client_cpu_s']} CPU-s\n"
@@ -469,7 +503,7 @@ def main() -> int:
     args = parse_args()
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # like Ctrl-C: `finally` cleans up
     if args.seed_only:
-        seed(args.clients, args.memos)
+        seed(args.clients, args.memos, two_factor=args.two_factor)
         return 0
     var_dir = Path(tempfile.mkdtemp(prefix="dissent-bench-"))
     env = {
@@ -490,6 +524,7 @@ def main() -> int:
         subprocess.run([DISSENT, "migrate", "-v", "0"], env=env, check=True)
         print(f"seeding {args.clients} members and {args.memos} open memos", flush=True)
         seeding = ["--seed-only", "--clients", str(args.clients), "--memos", str(args.memos)]
+        seeding += ["--two-factor"] if args.two_factor else []
         subprocess.run([sys.executable, __file__, *seeding], env=env, check=True)
         with psycopg.connect(args.database_url) as conn:
             memo_ids = [row[0] for row in conn.execute("SELECT id FROM memos_memo WHERE state = 'open'")]
