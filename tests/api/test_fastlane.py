@@ -127,6 +127,15 @@ def set_in_session(client: Client, **values: object) -> None:
     session.save()
 
 
+def password_only(person: Person, **session: object) -> Client:
+    """Signed in without the second step (seen just now), with `session` added."""
+    client = Client(enforce_csrf_checks=True)
+    client.get("/accounts/login/")  # for the CSRF cookie
+    client.force_login(person)
+    set_in_session(client, **{LAST_SEEN: int(time.time())}, **session)
+    return client
+
+
 def open_memo(cast: Cast, *invitees: Person) -> Memo:
     return make_memo(
         MemoState.OPEN, drafter=cast.alice, addressee=cast.paula, invitees=list(invitees) or [cast.bob]
@@ -183,10 +192,7 @@ def test_the_lane_answers_as_the_whole_stack_does(cast: Cast, lane: FastLane, dj
 
 def test_a_write_token_signs_in_the_lane(cast: Cast, lane: FastLane, django_app: Django) -> None:
     memo = open_memo(cast)
-    status, __, content = call(lane, memo, HTTP_AUTHORIZATION=f"Bearer {write_token(cast.bob)}")
-    assert status == 201, content
-    assert django_app.calls == 0
-    assert Signature.objects.filter(memo=memo, person=cast.bob).exists()
+    signed_in_the_lane(lane, django_app, memo, cast.bob, HTTP_AUTHORIZATION=f"Bearer {write_token(cast.bob)}")
 
 
 def test_a_token_sent_with_a_session_cookie_is_left_to_the_stack(
@@ -208,6 +214,18 @@ def test_the_token_answer_is_the_stacks(cast: Cast, lane: FastLane, django_app: 
     assert {k: v for k, v in fast[1].items() if k not in VARYING} == {
         k: v for k, v in slow[1].items() if k not in VARYING
     }
+
+
+def signed_in_the_lane(
+    lane: FastLane, django_app: Django, memo: Memo, person: Person, **kwargs: Any
+) -> dict[str, str]:
+    """Calls the lane and checks that it answered 201 itself and stored the signature;
+    returns the answer's headers."""
+    status, headers, content = call(lane, memo, **kwargs)
+    assert status == 201, content
+    assert django_app.calls == 0, "the lane handed over a request it should have answered"
+    assert Signature.objects.filter(memo=memo, person=person).exists()
+    return headers
 
 
 def refused_by_django(lane: FastLane, django_app: Django, memo: Memo, **kwargs: Any) -> tuple[int, bytes]:
@@ -336,11 +354,7 @@ def test_a_session_that_must_pass_a_second_step_is_left_to_the_stack(
 ) -> None:
     custodian = make_person("cora", Role.CUSTODIAN)
     memo = open_memo(cast, custodian)
-    client = Client(enforce_csrf_checks=True)
-    client.get("/accounts/login/")  # for the CSRF cookie
-    client.force_login(custodian)  # signed in, but the second step not passed
-    set_in_session(client, **{LAST_SEEN: int(time.time())})
-    status, __ = refused_by_django(lane, django_app, memo, client=client)
+    status, __ = refused_by_django(lane, django_app, memo, client=password_only(custodian))
     assert status == 401
 
 
@@ -360,13 +374,10 @@ def test_a_session_that_passed_its_required_second_step_signs_in_the_lane(
     custodian = make_person("cora", Role.CUSTODIAN)
     first, second = open_memo(cast, custodian), open_memo(cast, custodian)
     client = signed_in(custodian)  # the password, then the authenticator's code
-    fast = call(lane, first, client=client)
-    assert fast[0] == 201, fast[2]
-    assert django_app.calls == 0
-    assert Signature.objects.filter(memo=first, person=custodian).exists()
+    fast_headers = signed_in_the_lane(lane, django_app, first, custodian, client=client)
     slow = call(django_app, second, client=client)
     assert slow[0] == 201
-    assert {k: v for k, v in fast[1].items() if k not in VARYING} == {
+    assert {k: v for k, v in fast_headers.items() if k not in VARYING} == {
         k: v for k, v in slow[1].items() if k not in VARYING
     }
 
@@ -378,10 +389,7 @@ def test_a_member_who_chose_a_second_step_and_passed_it_signs_in_the_lane(
     memo = open_memo(cast)
     bob = signed_in(cast.bob)
     assert bob.session.get(TWO_FACTOR_CHOSEN) and bob.session.get(DEVICE_ID_SESSION_KEY)
-    status, __, content = call(lane, memo, client=bob)
-    assert status == 201, content
-    assert django_app.calls == 0
-    assert Signature.objects.filter(memo=memo, person=cast.bob).exists()
+    signed_in_the_lane(lane, django_app, memo, cast.bob, client=bob)
 
 
 def test_a_second_step_passed_on_a_device_since_removed_is_left_to_the_stack(
@@ -400,11 +408,8 @@ def test_a_second_step_passed_on_someone_elses_device_is_left_to_the_stack(
 ) -> None:
     custodian = make_person("cora", Role.CUSTODIAN)
     memo = open_memo(cast, custodian)
-    client = Client(enforce_csrf_checks=True)
-    client.get("/accounts/login/")
-    client.force_login(custodian)
     device = enrol_authenticator(cast.bob)
-    set_in_session(client, **{LAST_SEEN: int(time.time()), DEVICE_ID_SESSION_KEY: device.persistent_id})
+    client = password_only(custodian, **{DEVICE_ID_SESSION_KEY: device.persistent_id})
     status, __ = refused_by_django(lane, django_app, memo, client=client)
     assert status == 401
 
