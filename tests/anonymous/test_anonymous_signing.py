@@ -6,6 +6,7 @@ import base64
 import hashlib
 import io
 import json
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from dissent.anonymous import actions, queries, ring
 from dissent.anonymous.models import AnonymousSignature
 from dissent.events.models import Event, EventKind
 from dissent.log.sequencer import integrate_pending
+from dissent.log.verify import check_receipt
 from dissent.memos import actions as memo_actions
 from dissent.memos.models import Memo, MemoState, Visibility
 from dissent.memos.queries import memo_parts
@@ -354,6 +356,80 @@ def test_the_filing_event_and_its_receipt_count_anonymous_signatures_by_tag(
     late = submit(memo.pk, found, anonymous_signature(enrolled[4], found))
     assert late.status_code == 400  # type: ignore[attr-defined]
     assert memo_parts(memo).anonymous == 2
+
+
+def fetch_receipt(memo_id: int, receipt_key: str) -> Any:
+    """From a client with no cookie at all, as the browser asks for it."""
+    body = json.dumps({"memo": memo_id, "receipt_key": receipt_key})
+    return Client().post("/api/v1/anonymous/receipt", body, content_type="application/json")
+
+
+def test_an_anonymous_signer_fetches_the_filing_receipt_with_the_key_it_sent_the_hash_of(
+    enrolled: list[Member], memo: Memo
+) -> None:
+    found = parameters(enrolled[2], memo)
+    key = secrets.token_bytes(32)
+    signature = anonymous_signature(enrolled[2], found)
+    sent = submit(memo.pk, found, signature, receipt_key_sha256=hashlib.sha256(key).hexdigest())
+    assert sent.status_code == 201, sent.content
+    assert fetch_receipt(memo.pk, key.hex()).status_code == 404  # not filed yet
+
+    memo_actions.file_memo(memo, memo.created_by)
+    assert fetch_receipt(memo.pk, key.hex()).status_code == 409  # not in a signed tree head yet
+    integrate_pending()
+
+    answer = fetch_receipt(memo.pk, key.hex())
+    assert answer.status_code == 200, answer.content
+    receipt = answer.json()
+    assert receipt == signed_in(memo.created_by).get(f"/api/v1/memos/{memo.pk}/receipt").json()
+    tag = ring.tag_of(base64.b64decode(signature)).hex()
+    assert json.loads(receipt["event"]["record"])["payload"]["anonymous_signatures"] == [tag]
+    assert check_receipt(receipt) == []
+
+
+def test_no_receipt_for_another_key_another_memo_or_a_signature_sent_without_one(
+    enrolled: list[Member], memo: Memo
+) -> None:
+    other = make_memo(
+        MemoState.OPEN,
+        drafter=memo.created_by,
+        addressee=memo.addressee,
+        invitees=[member.person for member in enrolled],
+    )
+    key = secrets.token_bytes(32)
+    found = parameters(enrolled[2], memo)
+    submit(
+        memo.pk,
+        found,
+        anonymous_signature(enrolled[2], found),
+        receipt_key_sha256=hashlib.sha256(key).hexdigest(),
+    )
+    found_other = parameters(enrolled[3], other)
+    assert submit(other.pk, found_other, anonymous_signature(enrolled[3], found_other)).status_code == 201
+    for filed in (memo, other):
+        memo_actions.file_memo(filed, filed.created_by)
+    integrate_pending()
+    assert AnonymousSignature.objects.get(memo=other).receipt_key_sha256 == ""
+
+    for memo_id, receipt_key in [
+        (memo.pk, secrets.token_hex(32)),  # another key
+        (other.pk, key.hex()),  # the key, on a memo it did not sign
+        (other.pk, hashlib.sha256(b"").hexdigest()),  # a guess at a signature sent without a key
+        (999_999, key.hex()),  # no such memo
+    ]:
+        answer = fetch_receipt(memo_id, receipt_key)
+        assert answer.status_code == 404, (memo_id, receipt_key)
+        assert answer.json()["detail"] == "No such receipt."
+    assert fetch_receipt(memo.pk, "not hex").status_code == 422
+
+
+def test_a_malformed_receipt_key_hash_is_refused_and_nothing_is_stored(
+    enrolled: list[Member], memo: Memo
+) -> None:
+    found = parameters(enrolled[2], memo)
+    answer = submit(memo.pk, found, anonymous_signature(enrolled[2], found), receipt_key_sha256="ABC")
+    assert answer.status_code == 422
+    assert not AnonymousSignature.objects.filter(memo=memo).exists()
 
 
 def test_the_memo_page_gives_an_enrolled_signer_what_the_browser_signs_with(

@@ -88,7 +88,12 @@ REFUSED = gettext_lazy("This is not a valid anonymous signature on a memo open f
 
 
 def sign_anonymously(
-    memo_id: int, group: str, log_size: int, event_sha256: str, signature_b64: str
+    memo_id: int,
+    group: str,
+    log_size: int,
+    event_sha256: str,
+    signature_b64: str,
+    receipt_key_sha256: str = "",
 ) -> AnonymousSignature:
     """Store an anonymous signature once it verifies against the memo's ring. Nobody is signed
     in: the request names no one and nothing about it is kept but the signature.
@@ -97,7 +102,10 @@ def sign_anonymously(
     the memo's event (its SHA-256, which only those shown the memo can compute), and until
     then every failure (no such memo, not open, a wrong digest) is the same quick 400; only a
     caller who knows the event learns more (a ring other than the memo's, 409) or waits for
-    the verification (up to a second for a large ring, before any lock is taken)."""
+    the verification (up to a second for a large ring, before any lock is taken).
+
+    `receipt_key_sha256` is kept with the signature and nowhere else (not in the event): the
+    signer's browser later shows its preimage to fetch the filing receipt."""
     try:
         signature = base64.b64decode(signature_b64, validate=True)
     except (binascii.Error, ValueError):
@@ -114,7 +122,7 @@ def sign_anonymously(
     if not ring.verify(event, queries.message_of(memo_id), keys, signature, ring_checked=True, threads=2):
         raise InvalidInput(str(REFUSED))
     try:
-        return _store(memo_id, group, log_size, ring.tag_of(signature).hex(), signature)
+        return _store(memo_id, group, log_size, ring.tag_of(signature).hex(), signature, receipt_key_sha256)
     except IntegrityError:  # the same tag at the same moment: the constraint refused it
         raise AlreadyDone(str(ALREADY_SIGNED), reason="already_signed") from None
 
@@ -133,7 +141,9 @@ def _check_ring_choice(record: MemoRing, group: str, log_size: int) -> None:
 
 
 @transaction.atomic
-def _store(memo_id: int, group: str, log_size: int, tag: str, signature: bytes) -> AnonymousSignature:
+def _store(
+    memo_id: int, group: str, log_size: int, tag: str, signature: bytes, receipt_key_sha256: str
+) -> AnonymousSignature:
     record = MemoRing.objects.select_for_update().get(memo_id=memo_id)
     # The memo's row too, as filing takes it: a signature is either in the filing event's
     # list or refused, never stored on a memo filed a moment before.
@@ -147,7 +157,11 @@ def _store(memo_id: int, group: str, log_size: int, tag: str, signature: bytes) 
         record.group, record.log_size = group, log_size
         record.save(update_fields=["group", "log_size"])
     stored = AnonymousSignature.objects.create(
-        memo=memo, tag=tag, signature=base64.b64encode(signature).decode(), signed_on=clock.now().date()
+        memo=memo,
+        tag=tag,
+        signature=base64.b64encode(signature).decode(),
+        signed_on=clock.now().date(),
+        receipt_key_sha256=receipt_key_sha256,
     )
     record_event(
         None,

@@ -62,6 +62,10 @@ class AnonymousSignature(models.Model):
     tag = models.CharField(max_length=64)  # hex: the same for every signature of one key on this memo
     signature = models.TextField()  # base64
     signed_on = models.DateField()
+    #: Hex SHA-256 of the receipt key the signer's browser derived from its secret and the
+    #: memo; whoever shows that key may fetch the filing receipt (queries.anonymous_receipt).
+    #: Empty when the client sent none.
+    receipt_key_sha256 = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         constraints = [

@@ -2,18 +2,21 @@
 and what the memo page offers (its count comes with memos.queries.memo_parts)."""
 
 import base64
+import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from dissent.errors import NotAllowed
+from dissent.errors import NotAllowed, NotFound
 from dissent.events.models import EventKind
+from dissent.log import receipts
 from dissent.log.models import LogEntry, TreeHead
 from dissent.memos import policy
-from dissent.memos.models import Memo
+from dissent.memos.models import FILED_STATES, Memo
 from dissent.org.models import Person
 
 from .models import ORGANISATION, AnonymousKey, AnonymousSignature, MemoRing
@@ -192,3 +195,17 @@ def page_signing(
     except NotAllowed:  # signed by name since the page's other queries ran
         parameters = None
     return PageSigning(key=key, parameters=parameters, count_both_ways=both)
+
+
+def anonymous_receipt(memo_id: int, receipt_key: str) -> dict[str, Any]:
+    """The filing receipt of a filed memo, for whoever shows the receipt key (hex) of one of
+    its anonymous signatures: the signer's browser derives it from its secret and the memo,
+    and sent only its SHA-256 with the signature. No such memo, not filed, or no signature
+    with that key: the same NotFound, so the route tells nobody which memos exist."""
+    digest = hashlib.sha256(bytes.fromhex(receipt_key)).hexdigest()
+    held = AnonymousSignature.objects.filter(
+        memo_id=memo_id, memo__state__in=FILED_STATES, receipt_key_sha256=digest
+    ).exists()
+    if not held:
+        raise NotFound(_("No such receipt."))
+    return receipts.filing_receipt(memo_id)

@@ -4,7 +4,7 @@ from nobody in particular (docs/anonymous-signatures.md)."""
 
 import base64
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
@@ -78,11 +78,26 @@ class AnonymousSignatureIn(BodyIn):
         str, Field(pattern=HEX_KEY, description="Hex SHA-256 of the memo's event: the sender knows it.")
     ]
     signature: Annotated[str, Field(max_length=900_000, description="Base64 of I || c_0 || s_0 || ...")]
+    receipt_key_sha256: Annotated[
+        str,
+        Field(
+            pattern=HEX_KEY,
+            description="Hex SHA-256 of the receipt key the sender derived (optional): showing the"
+            " key later fetches the filing receipt (POST /anonymous/receipt).",
+        ),
+    ] = ""
 
 
 class AnonymousSignatureOut(Schema):
     memo: int
     tag: str
+
+
+class AnonymousReceiptIn(BodyIn):
+    memo: Annotated[int, Field(ge=1, le=MAX_ID)]
+    receipt_key: Annotated[
+        str, Field(pattern=HEX_KEY, description="Hex: the key whose SHA-256 came with the signature.")
+    ]
 
 
 @router.post(
@@ -152,6 +167,25 @@ def set_counting(request: HttpRequest, memo_id: MemoId, payload: CountingIn) -> 
 )
 def sign(request: HttpRequest, payload: AnonymousSignatureIn) -> Status[AnonymousSignatureOut]:
     stored = actions.sign_anonymously(
-        payload.memo, payload.group, payload.log_size, payload.event_sha256, payload.signature
+        payload.memo,
+        payload.group,
+        payload.log_size,
+        payload.event_sha256,
+        payload.signature,
+        payload.receipt_key_sha256,
     )
     return Status(201, AnonymousSignatureOut(memo=payload.memo, tag=stored.tag))
+
+
+@router.post(
+    "/anonymous/receipt",
+    auth=None,
+    response={200: dict[str, Any], 404: ProblemDetails, **ANONYMOUS_ERRORS},
+    summary="The filing receipt for an anonymous signature (no credentials: send no cookie)",
+)
+def anonymous_receipt(request: HttpRequest, payload: AnonymousReceiptIn) -> dict[str, Any]:
+    """The memo's filing receipt, the same a named signer downloads, for whoever shows the
+    receipt key sent (as its SHA-256) with one of its anonymous signatures. 404 until the
+    memo is filed and for any other key or memo; 409 for the seconds before the filing is
+    in a signed tree head. Verify it offline with `dissent verifyreceipt FILE`."""
+    return queries.anonymous_receipt(payload.memo, payload.receipt_key)
