@@ -1,7 +1,8 @@
 """Anonymous co-signing in a real Chromium: a member makes a key on the key page (the secret
 stays in the browser, a passphrase-locked backup is downloaded, only the public key reaches
 the server), signs a memo anonymously from its page, and the count goes up by one, with
-nothing that names them sent along. On a second browser the key is restored from the backup."""
+nothing that names them sent along; once the memo is filed, the same browser fetches its
+filing receipt from the key page. On a second browser the key is restored from the backup."""
 
 import json
 from pathlib import Path
@@ -12,6 +13,8 @@ from django.conf import LazySettings
 from dissent.anonymous import actions, queries, ring
 from dissent.anonymous.models import AnonymousKey, AnonymousSignature
 from dissent.log.sequencer import integrate_pending
+from dissent.log.verify import check_receipt
+from dissent.memos import actions as memo_actions
 from dissent.memos.models import MemoState, Visibility
 
 from ..conftest import Cast
@@ -24,6 +27,14 @@ PASSPHRASE = "correct horse battery staple"
 TITLE = "Our evacuation plan leaves local staff behind"
 SIGNATURES = "/api/v1/anonymous/signatures"
 SENT = "Your anonymous signature counts now. Reload the page to see the new count."
+RECEIPT = "/api/v1/anonymous/receipt"
+NO_RECEIPT_YET = (
+    "No receipt yet: the memo has not been filed, or the channel holds none for this browser's key."
+)
+COUNTED = (
+    "Your receipt has been downloaded. Your anonymous signature is one of the "
+    "%(count)s signatures this memo was filed with."
+)
 
 
 def make_key(bob: Visitor) -> Path:
@@ -101,6 +112,32 @@ def test_a_member_makes_a_key_signs_anonymously_and_is_counted_once(
     assert not bob.button("Sign").is_visible()
     assert not bob.button("Sign anonymously").is_visible()
     bob.step("named-signing-refused")
+
+    # The key page lists the memo; before filing there is no receipt yet. Once it is filed,
+    # this browser fetches the filing receipt for its signature, without a cookie, and the
+    # page checks that the filing counted it (bob, invited but not a named signer, can no
+    # longer read the memo itself).
+    bob.goto("/accounts/anonymous-key/")
+    listed = bob.page.locator("#anonymous-receipts li")
+    assert listed.count() == 1 and TITLE in listed.inner_text()
+    with browsing.console_errors_allowed(r"status of 404 .* at .*/api/v1/anonymous/receipt$"):
+        bob.button("Download receipt (JSON)").click()
+        bob.page.get_by_text(bob.t(NO_RECEIPT_YET)).wait_for()
+    memo_actions.file_memo(memo, cast.alice)
+    integrate_pending()
+    with (
+        bob.page.expect_request(lambda request: request.url.endswith(RECEIPT)) as asked,
+        bob.page.expect_download() as download,
+    ):
+        bob.button("Download receipt (JSON)").click()
+    bob.page.get_by_text(bob.t(COUNTED, count=2)).wait_for()
+    assert "cookie" not in asked.value.all_headers()
+    receipt = json.loads(Path(download.value.path()).read_text())
+    assert check_receipt(receipt) == []
+    assert receipt["signature_count"] == 2
+    tag = AnonymousSignature.objects.get(memo=memo).tag
+    assert json.loads(receipt["event"]["record"])["payload"]["anonymous_signatures"] == [tag]
+    bob.step("anonymous-receipt")
 
 
 def test_a_signature_that_got_no_answer_keeps_the_named_form_refused_and_can_be_sent_again(

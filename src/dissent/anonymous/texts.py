@@ -49,6 +49,24 @@ def browser_texts() -> dict[str, str]:
             "Press the button to send it again (it cannot count twice); signing by name is "
             "not offered meanwhile."
         ),
+        "receipt_counted": _(
+            "Your receipt has been downloaded. Your anonymous signature is one of the "
+            "%(count)s signatures this memo was filed with."
+        ),
+        "receipt_not_counted": _(
+            "Your receipt has been downloaded, but the filing does not list the signature this "
+            "browser sent. Keep the receipt: it shows what was filed."
+        ),
+        "receipt_none": _(
+            "No receipt yet: the memo has not been filed, or the channel holds none for this browser's key."
+        ),
+        "receipt_no_secret": _(
+            "This browser no longer holds the key that signed this memo: restore it from its "
+            "backup file to fetch the receipt."
+        ),
+        "receipt_button": _("Download receipt (JSON)"),
+        "receipt_memo": _("Memo %(id)s"),
+        "receipt_memo_titled": _("Memo %(id)s: %(title)s"),
         "signed_here": _(
             "You signed this memo anonymously from this browser: signing it by name too would "
             "count you twice, so the named signature is not offered."

@@ -7,7 +7,7 @@ import { publicKey } from "./ring.js";
 
 const DATABASE = "dissent-anonymous";
 const KEYS = "keys"; // { publicKey: hex, secret: Uint8Array(32), savedAt }
-const SIGNED = "signed"; // { memo: id, tag: hex, state: "sending" | "sent", at }
+const SIGNED = "signed"; // { memo: id, tag: hex, state: "sending" | "sent", at, publicKey?, title? }
 export const BACKUP_FORMAT = "dissent-anonymous-key-backup";
 // PBKDF2-HMAC-SHA-256 at OWASP's 2023 figure for it: about a second on a slow laptop.
 const ITERATIONS = 600_000;
@@ -90,9 +90,10 @@ export async function saveSecret(secret) {
 
 /** Records that this browser signed `memo` anonymously: "sending" before the request goes
  * out (if no answer comes, the signature may be stored: the page keeps refusing the named
- * form, and sending again is safe), "sent" once the server has it. */
-export async function markSigned(memo, tagHex, state) {
-  const record = { memo, tag: tagHex, state, at: new Date().toISOString() };
+ * form, and sending again is safe), "sent" once the server has it. The key that signed and
+ * the memo's title stay with it, in this browser only, for the receipts on the key page. */
+export async function markSigned(memo, tagHex, state, { publicKey: signedWith, title } = {}) {
+  const record = { memo, tag: tagHex, state, at: new Date().toISOString(), publicKey: signedWith, title };
   await store(SIGNED, "readwrite", (signed) => signed.put(record));
 }
 
@@ -104,6 +105,30 @@ export async function forgetSigned(memo) {
 export async function signedState(memo) {
   const found = await store(SIGNED, "readonly", (signed) => signed.get(memo));
   return found ? found.state || "sent" : null;
+}
+
+/** Every memo this browser signed anonymously, as markSigned recorded it, oldest first. */
+export async function signedMemos() {
+  const found = await store(SIGNED, "readonly", (signed) => signed.getAll());
+  return found.sort((a, b) => (a.at < b.at ? -1 : 1));
+}
+
+// --- The filing receipt of an anonymous signature -------------------------------------------
+
+/** The receipt key of `memo` for `secret` (hex): SHA-256 of a fixed label, the memo's id and
+ * the secret, so the same key signs it again and no one without the secret can compute it.
+ * The signature carries only its SHA-256; showing the key later fetches the filing receipt
+ * (docs/anonymous-signatures.md). */
+export async function receiptKey(memo, secret) {
+  const label = new TextEncoder().encode(`dissent-anonymous-receipt-v1:${memo}:`);
+  const input = new Uint8Array(label.length + secret.length);
+  input.set(label);
+  input.set(secret, label.length);
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", input)));
+}
+
+export async function sha256Hex(hex) {
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", fromHex(hex))));
 }
 
 // --- The backup file --------------------------------------------------------------------------

@@ -12,6 +12,8 @@ import {
   fromHex,
   loadSecret,
   markSigned,
+  receiptKey,
+  sha256Hex,
   signedState,
   texts,
   toBase64,
@@ -42,7 +44,7 @@ async function preparedRing(data) {
   return { ring, keys };
 }
 
-async function send(data, event, signature) {
+async function send(data, event, signature, receiptKeyHash) {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", event));
   return fetch("/api/v1/anonymous/signatures", {
     method: "POST",
@@ -56,6 +58,7 @@ async function send(data, event, signature) {
       log_size: Number(data.logSize),
       event_sha256: toHex(digest), // shows the server this sender was shown the memo
       signature: toBase64(signature),
+      receipt_key_sha256: receiptKeyHash, // its preimage fetches the filing receipt later
     }),
   });
 }
@@ -93,11 +96,13 @@ async function signAnonymously(status, prepared) {
   const memo = Number(data.memo);
   // Marked before sending: if no answer comes, the signature may have been stored, and the
   // named form stays refused (sending again is safe: the same tag is "already signed").
-  await markSigned(memo, toHex(tagOf(signature)), "sending");
-  const response = await send(data, event, signature);
+  const kept = { publicKey: data.publicKey, title: data.title };
+  await markSigned(memo, toHex(tagOf(signature)), "sending", kept);
+  const receiptKeyHash = await sha256Hex(await receiptKey(memo, secret));
+  const response = await send(data, event, signature, receiptKeyHash);
   const problem = response.status === 201 ? {} : await response.json().catch(() => ({}));
   if (response.status === 201 || problem.reason === "already_signed") {
-    await markSigned(memo, toHex(tagOf(signature)), "sent");
+    await markSigned(memo, toHex(tagOf(signature)), "sent", kept);
     return say(response.status === 201 ? "sent" : "already");
   }
   await forgetSigned(memo); // refused: nothing was stored

@@ -1,0 +1,72 @@
+// The key page's receipts for anonymous signatures (templates/anonymous/key.html, the section
+// #anonymous-receipts): a line for each memo this browser signed anonymously, and, once the
+// memo is filed, its filing receipt. The receipt key is derived again from the secret that
+// signed (keystore.receiptKey); the request carries no cookie, so it names nobody; and the
+// page checks that this browser's linking tag is among the signatures the filing counted.
+// The key page, not the memo's, because a member invited to sign may not read the memo once
+// it is filed.
+
+import { download, loadSecret, receiptKey, signedMemos, texts } from "./keystore.js";
+
+const say = texts();
+const section = document.getElementById("anonymous-receipts");
+
+async function fetchReceipt(record) {
+  const secret = await loadSecret(record.publicKey || section.dataset.publicKey);
+  if (!secret) return say("receipt_no_secret");
+  const response = await fetch("/api/v1/anonymous/receipt", {
+    method: "POST",
+    credentials: "omit", // no session cookie: the request names nobody
+    referrerPolicy: "no-referrer",
+    cache: "no-store",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ memo: record.memo, receipt_key: await receiptKey(record.memo, secret) }),
+  });
+  if (response.status === 404) return say("receipt_none");
+  if (!response.ok) {
+    const problem = await response.json().catch(() => ({}));
+    return say("failed", { reason: problem.detail || response.statusText });
+  }
+  const receipt = await response.json();
+  download(`receipt-memo-${record.memo}.json`, JSON.stringify(receipt, null, 2));
+  const counted = JSON.parse(receipt.event.record).payload.anonymous_signatures || [];
+  return counted.includes(record.tag)
+    ? say("receipt_counted", { count: receipt.signature_count })
+    : say("receipt_not_counted");
+}
+
+function line(record) {
+  const item = document.createElement("li");
+  const name = document.createElement("span");
+  name.id = `signed-memo-${record.memo}`;
+  name.textContent = record.title
+    ? say("receipt_memo_titled", { id: record.memo, title: record.title })
+    : say("receipt_memo", { id: record.memo });
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = say("receipt_button");
+  button.setAttribute("aria-describedby", name.id);
+  const status = document.createElement("p");
+  status.setAttribute("role", "status");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      status.textContent = await fetchReceipt(record);
+    } catch (error) {
+      status.textContent = say("failed", { reason: error.message || error });
+    } finally {
+      button.disabled = false;
+    }
+  });
+  item.append(name, " ", button, status);
+  return item;
+}
+
+async function start() {
+  const records = await signedMemos();
+  if (!records.length) return;
+  section.querySelector("ul").append(...records.map(line));
+  section.hidden = false;
+}
+
+if (section) start().catch(() => {}); // no key store here: nothing to list
