@@ -5,6 +5,7 @@ nothing that names them sent along; once the memo is filed, the same browser fet
 filing receipt from the key page. On a second browser the key is restored from the backup."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,9 @@ TITLE = "Our evacuation plan leaves local staff behind"
 SIGNATURES = "/api/v1/anonymous/signatures"
 SENT = "Your anonymous signature counts now. Reload the page to see the new count."
 RECEIPT = "/api/v1/anonymous/receipt"
+WAITING = (
+    "The receipt will be fetched in about %(seconds)s seconds, without your session: keep this page open."
+)
 NO_RECEIPT_YET = (
     "No receipt yet: the memo has not been filed, or the channel holds none for this browser's key."
 )
@@ -117,6 +121,7 @@ def test_a_member_makes_a_key_signs_anonymously_and_is_counted_once(
     # this browser fetches the filing receipt for its signature, without a cookie, and the
     # page checks that the filing counted it (bob, invited but not a named signer, can no
     # longer read the memo itself).
+    settings.ANONYMOUS_SEND_DELAY = (1, 1)  # a wait it must keep, short enough for a test
     bob.goto("/accounts/anonymous-key/")
     listed = bob.page.locator("#anonymous-receipts li")
     assert listed.count() == 1 and TITLE in listed.inner_text()
@@ -129,7 +134,10 @@ def test_a_member_makes_a_key_signs_anonymously_and_is_counted_once(
         bob.page.expect_request(lambda request: request.url.endswith(RECEIPT)) as asked,
         bob.page.expect_download() as download,
     ):
+        clicked = time.monotonic()
         bob.button("Download receipt (JSON)").click()
+        bob.page.get_by_text(bob.t(WAITING, seconds=1)).wait_for()
+    assert time.monotonic() - clicked >= 1.0, "the receipt request went out before its wait"
     bob.page.get_by_text(bob.t(COUNTED, count=2)).wait_for()
     assert "cookie" not in asked.value.all_headers()
     receipt = json.loads(Path(download.value.path()).read_text())

@@ -64,6 +64,10 @@ def browser_texts() -> dict[str, str]:
             "This browser no longer holds the key that signed this memo: restore it from its "
             "backup file to fetch the receipt."
         ),
+        "receipt_waiting": _(
+            "The receipt will be fetched in about %(seconds)s seconds, without your session: "
+            "keep this page open."
+        ),
         "receipt_button": _("Download receipt (JSON)"),
         "receipt_memo": _("Memo %(id)s"),
         "receipt_memo_titled": _("Memo %(id)s: %(title)s"),

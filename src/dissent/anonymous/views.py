@@ -2,6 +2,7 @@
 signing. The key is made and kept in the browser (static/anonymous/key-page.js); the server
 only ever sees the public half, through the API."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,7 +25,8 @@ def _person(request: HttpRequest) -> Person:
 @require_GET
 def key_page(request: HttpRequest) -> HttpResponse:
     key = queries.active_key(_person(request))
-    return render(request, "anonymous/key.html", {"key": key, "texts": browser_texts()})
+    context = {"key": key, "texts": browser_texts(), "delay": settings.ANONYMOUS_SEND_DELAY}
+    return render(request, "anonymous/key.html", context)
 
 
 @require_POST

@@ -113,6 +113,13 @@ export async function signedMemos() {
   return found.sort((a, b) => (a.at < b.at ? -1 : 1));
 }
 
+/** A whole number of seconds between the two bounds, drawn from the browser's CSPRNG: how
+ * long a request that must not be tied to its sender's session waits after the page loaded. */
+export function randomDelay(low, high) {
+  const span = Math.max(0, high - low);
+  return low + (crypto.getRandomValues(new Uint32Array(1))[0] % (span + 1));
+}
+
 // --- The filing receipt of an anonymous signature -------------------------------------------
 
 /** The receipt key of `memo` for `secret` (hex): SHA-256 of a fixed label, the memo's id and

@@ -12,6 +12,7 @@ import {
   fromHex,
   loadSecret,
   markSigned,
+  randomDelay,
   receiptKey,
   sha256Hex,
   signedState,
@@ -25,12 +26,6 @@ const section = document.getElementById("anonymous-signing");
 const namedForm = document.getElementById("named-signing");
 
 class Refused extends Error {} // a message for the reader, already in their language
-
-// A whole number of seconds between the two bounds, drawn from the browser's CSPRNG.
-function randomDelay(low, high) {
-  const span = Math.max(0, high - low);
-  return low + (crypto.getRandomValues(new Uint32Array(1))[0] % (span + 1));
-}
 
 // The ring (hex keys) and its members as bytes, checked. The roster at a stated log size
 // never changes, so the browser keeps it (the server says so) and most pages fetch nothing.

@@ -1,19 +1,24 @@
 // The key page's receipts for anonymous signatures (templates/anonymous/key.html, the section
 // #anonymous-receipts): a line for each memo this browser signed anonymously, and, once the
 // memo is filed, its filing receipt. The receipt key is derived again from the secret that
-// signed (keystore.receiptKey); the request carries no cookie, so it names nobody; and the
-// page checks that this browser's linking tag is among the signatures the filing counted.
+// signed (keystore.receiptKey); the request carries no cookie, so it names nobody, and it
+// goes out after a random wait, as a signature does, so that its moment does not point at
+// this page's (signed-in) loading; the page checks that this browser's linking tag is among
+// the signatures the filing counted.
 // The key page, not the memo's, because a member invited to sign may not read the memo once
 // it is filed.
 
-import { download, loadSecret, receiptKey, signedMemos, texts } from "./keystore.js";
+import { download, loadSecret, randomDelay, receiptKey, signedMemos, texts } from "./keystore.js";
 
 const say = texts();
 const section = document.getElementById("anonymous-receipts");
 
-async function fetchReceipt(record) {
+async function fetchReceipt(record, status) {
   const secret = await loadSecret(record.publicKey || section.dataset.publicKey);
   if (!secret) return say("receipt_no_secret");
+  const seconds = randomDelay(Number(section.dataset.delayMin), Number(section.dataset.delayMax));
+  status.textContent = say("receipt_waiting", { seconds });
+  await new Promise((waited) => setTimeout(waited, seconds * 1000));
   const response = await fetch("/api/v1/anonymous/receipt", {
     method: "POST",
     credentials: "omit", // no session cookie: the request names nobody
@@ -51,7 +56,7 @@ function line(record) {
   button.addEventListener("click", async () => {
     button.disabled = true;
     try {
-      status.textContent = await fetchReceipt(record);
+      status.textContent = await fetchReceipt(record, status);
     } catch (error) {
       status.textContent = say("failed", { reason: error.message || error });
     } finally {
