@@ -29,7 +29,8 @@ def _filing_in_log(memo_id: int) -> tuple[Event, LogEntry, TreeHead]:
 
 def filing_receipt(memo_id: int) -> dict[str, Any]:
     """The receipt for a filed memo, proven against the latest signed tree head. The
-    caller has already checked that the requester is one of its drafters or signers."""
+    caller has already checked that the requester is one of its drafters or signers, or
+    showed the receipt key of one of its anonymous signatures."""
     event, entry, head = _filing_in_log(memo_id)
     leaf = merkle.leaf_hash(event.record.encode())
     proof = merkle.inclusion_proof(DatabaseNodes(), entry.index, head.size)
