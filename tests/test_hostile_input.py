@@ -42,6 +42,7 @@ API_WRITE_ROUTES = [
     ("post", "/api/v1/similar"),
     ("post", "/api/v1/anonymous/keys"),
     ("post", "/api/v1/anonymous/signatures"),
+    ("post", "/api/v1/anonymous/receipt"),
     ("put", "/api/v1/memos/{memo_id}/anonymous/counting"),
 ]
 

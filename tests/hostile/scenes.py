@@ -13,6 +13,7 @@ from dissent.anonymous import actions as anonymous_actions
 from dissent.anonymous import queries as anonymous_queries
 from dissent.anonymous import ring
 from dissent.log.sequencer import integrate_pending
+from dissent.memos import actions as memo_actions
 from dissent.memos import responses
 from dissent.memos.models import Meeting, Memo, MemoState, Visibility
 from dissent.org.models import Person
@@ -31,6 +32,9 @@ class World:
     meeting: Meeting
     #: Secret keys for anonymous signing of the members who enrolled one (bob among them).
     anonymous_secrets: dict[str, bytes] = field(default_factory=dict)
+    #: A filed memo with an anonymous signature, and the receipt key sent (hashed) with it.
+    receipt_memo: Memo | None = None
+    receipt_key: str = ""
 
 
 def build_world(cast: Cast) -> World:
@@ -62,7 +66,23 @@ def build_world(cast: Cast) -> World:
         secrets[person.username] = ring.generate_secret()
         anonymous_actions.enrol_key(person, ring.public_key(secrets[person.username]).hex())
     integrate_pending()  # a signed tree head covers the roster
-    return World(cast, draft, opened, filed, acknowledged, meeting, secrets)
+    world = World(cast, draft, opened, filed, acknowledged, meeting, secrets)
+    world.receipt_memo = make_memo(
+        MemoState.OPEN, drafter=cast.alice, addressee=cast.paula, invitees=[cast.erin], title="Signed unseen"
+    )
+    world.receipt_key = "ab" * 32
+    body = anonymous_signature(world, cast.erin, world.receipt_memo)
+    anonymous_actions.sign_anonymously(
+        body["memo"],
+        body["group"],
+        body["log_size"],
+        body["event_sha256"],
+        body["signature"],
+        hashlib.sha256(bytes.fromhex(world.receipt_key)).hexdigest(),
+    )
+    memo_actions.file_memo(world.receipt_memo, cast.alice)
+    integrate_pending()  # the filing is in a signed tree head: its receipt can be given
+    return world
 
 
 def anonymous_signature(world: World, signer: Person, memo: Memo) -> dict[str, Any]:
@@ -170,6 +190,11 @@ def api_write_routes(world: World) -> dict[tuple[str, str], tuple[Person, str, d
             c.bob,
             "/anonymous/signatures",
             anonymous_signature(w, c.bob, w.open),
+        ),
+        ("post", "/api/v1/anonymous/receipt"): (
+            c.erin,
+            "/anonymous/receipt",
+            {"memo": w.receipt_memo.pk if w.receipt_memo else 0, "receipt_key": w.receipt_key},
         ),
         ("put", "/api/v1/memos/{memo_id}/anonymous/counting"): (
             c.alice,
