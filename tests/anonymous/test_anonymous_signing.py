@@ -6,6 +6,7 @@ import base64
 import hashlib
 import io
 import json
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -484,6 +485,23 @@ def test_the_key_page_offers_to_make_a_key_then_shows_it_and_revokes_it(members:
     assert queries.active_key(members[0].person) is None
     assert again.status_code == 404
     assert Event.objects.filter(kind=EventKind.ANONYMOUS_KEY_REVOKED).count() == 1
+
+
+def test_the_key_page_lists_receipts_only_for_the_members_own_keys_revoked_ones_too(
+    members: list[Member],
+) -> None:
+    first, other = members[0], members[1]
+    actions.enrol_key(first.person, first.public.hex())
+    actions.revoke_key(first.person)
+    second = ring.public_key(ring.generate_secret()).hex()
+    actions.enrol_key(first.person, second)
+    actions.enrol_key(other.person, other.public.hex())
+
+    page = signed_in(first.person).get("/accounts/anonymous-key/").content.decode()
+
+    listed = re.search(r'data-my-keys="([0-9a-f ]*)"', page)
+    assert listed is not None
+    assert set(listed[1].split()) == {first.public.hex(), second}
 
 
 def test_a_roster_at_a_stated_size_may_be_kept_by_the_browser_and_the_latest_may_not(

@@ -129,10 +129,10 @@ class Browsing:
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
         return Visitor(self, page)
 
-    def sign_in(self, person: Person) -> "Visitor":
-        """A new browser for `person`: the sign-in page, switched to the test's language
-        with the header's switcher, then the sign-in form."""
-        visitor = self.visitor()
+    def sign_in(self, person: Person, visitor: "Visitor | None" = None) -> "Visitor":
+        """A new browser for `person` (or `visitor`'s, signed out): the sign-in page,
+        switched to the test's language with the header's switcher, then the sign-in form."""
+        visitor = visitor or self.visitor()
         visitor.goto("/accounts/login/")
         visitor.choose_language(self.lang)
         assert visitor.page.locator("html").get_attribute("lang") == self.lang

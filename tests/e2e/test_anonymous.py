@@ -147,6 +147,17 @@ def test_a_member_makes_a_key_signs_anonymously_and_is_counted_once(
     assert json.loads(receipt["event"]["record"])["payload"]["anonymous_signatures"] == [tag]
     bob.step("anonymous-receipt")
 
+    # Another member on the same browser: the records are this browser's, but the key page
+    # lists only memos signed with the signed-in member's own keys.
+    bob.page.locator("form[action='/accounts/logout/'] button").click()
+    bob.page.wait_for_url("**/accounts/login/**")
+    erin = browsing.sign_in(cast.erin, visitor=bob)
+    erin.goto("/accounts/anonymous-key/")
+    erin.page.locator("#anonymous-receipts[data-listed]").wait_for(state="attached")
+    assert erin.page.locator("#anonymous-receipts").get_attribute("data-listed") == "0"
+    assert not erin.page.locator("#anonymous-receipts").is_visible()
+    assert erin.page.locator("#anonymous-receipts li").count() == 0
+
 
 def test_a_signature_that_got_no_answer_keeps_the_named_form_refused_and_can_be_sent_again(
     browsing: Browsing, cast: Cast, settings: LazySettings

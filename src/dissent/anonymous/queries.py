@@ -128,6 +128,11 @@ def signing_parameters(person: Person, memo: Memo, *, with_ring: bool = True) ->
     )
 
 
+def keys_of(person: Person) -> list[str]:
+    """Every public key the person enrolled, revoked ones included (hex)."""
+    return list(AnonymousKey.objects.filter(person=person).values_list("public_key", flat=True))
+
+
 def active_key(person: Person) -> AnonymousKey | None:
     return AnonymousKey.objects.filter(person=person, revoked_at__isnull=True).first()
 

@@ -24,8 +24,13 @@ def _person(request: HttpRequest) -> Person:
 
 @require_GET
 def key_page(request: HttpRequest) -> HttpResponse:
-    key = queries.active_key(_person(request))
-    context = {"key": key, "texts": browser_texts(), "delay": settings.ANONYMOUS_SEND_DELAY}
+    person = _person(request)
+    context = {
+        "key": queries.active_key(person),
+        "my_keys": queries.keys_of(person),
+        "texts": browser_texts(),
+        "delay": settings.ANONYMOUS_SEND_DELAY,
+    }
     return render(request, "anonymous/key.html", context)
 
 

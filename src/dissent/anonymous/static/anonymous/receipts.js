@@ -6,7 +6,8 @@
 // this page's (signed-in) loading; the page checks that this browser's linking tag is among
 // the signatures the filing counted.
 // The key page, not the memo's, because a member invited to sign may not read the memo once
-// it is filed.
+// it is filed. Only memos signed with one of the signed-in member's keys are listed: a browser
+// shared by two members keeps both members' records.
 
 import { download, loadSecret, randomDelay, receiptKey, signedMemos, texts } from "./keystore.js";
 
@@ -14,7 +15,7 @@ const say = texts();
 const section = document.getElementById("anonymous-receipts");
 
 async function fetchReceipt(record, status) {
-  const secret = await loadSecret(record.publicKey || section.dataset.publicKey);
+  const secret = await loadSecret(record.publicKey);
   if (!secret) return say("receipt_no_secret");
   const seconds = randomDelay(Number(section.dataset.delayMin), Number(section.dataset.delayMax));
   status.textContent = say("receipt_waiting", { seconds });
@@ -68,7 +69,9 @@ function line(record) {
 }
 
 async function start() {
-  const records = await signedMemos();
+  const mine = new Set(section.dataset.myKeys.split(" ").filter(Boolean));
+  const records = (await signedMemos()).filter((record) => mine.has(record.publicKey));
+  section.dataset.listed = String(records.length); // done: how many it lists
   if (!records.length) return;
   section.querySelector("ul").append(...records.map(line));
   section.hidden = false;
