@@ -41,6 +41,12 @@ COUNTED = (
 )
 
 
+def sign_out(visitor: Visitor) -> None:
+    """The header's sign-out button; the browser, and what it keeps, stay."""
+    visitor.page.locator("form[action='/accounts/logout/'] button").click()
+    visitor.page.wait_for_url("**/accounts/login/**")
+
+
 def make_key(bob: Visitor) -> Path:
     """The key page's form; returns the downloaded backup file."""
     bob.goto("/accounts/anonymous-key/")
@@ -65,13 +71,13 @@ def test_a_member_makes_a_key_signs_anonymously_and_is_counted_once(
     browsing: Browsing, cast: Cast, settings: LazySettings
 ) -> None:
     settings.ANONYMOUS_SEND_DELAY = (0, 1)
-    for i in range(4):  # four colleagues enrolled already: a ring of five with bob
-        actions.enrol_key(make_person(f"colleague{i}"), ring.public_key(ring.generate_secret()).hex())
+    for person in [make_person(f"colleague{i}") for i in range(4)] + [cast.erin]:
+        actions.enrol_key(person, ring.public_key(ring.generate_secret()).hex())  # a ring of six with bob
     memo = make_memo(
         MemoState.OPEN,
         drafter=cast.alice,
         addressee=cast.paula,
-        invitees=[cast.bob],
+        invitees=[cast.bob, cast.erin],
         signers=[(cast.alice, Visibility.NAMED)],
         title=TITLE,
     )
@@ -117,6 +123,17 @@ def test_a_member_makes_a_key_signs_anonymously_and_is_counted_once(
     assert not bob.button("Sign anonymously").is_visible()
     bob.step("named-signing-refused")
 
+    # Erin, invited too, on the same browser once bob signs out: bob's record of the memo does
+    # not refuse her the named form.
+    sign_out(bob)
+    erin = browsing.sign_in(cast.erin, visitor=bob)
+    erin.goto(f"/memos/{memo.pk}/")
+    erin.page.locator("#anonymous-signing").wait_for()  # offered: she has not signed it
+    assert erin.button("Sign").is_visible()
+    assert not erin.page.locator("#signed-anonymously-here").is_visible()
+    sign_out(erin)
+    bob = browsing.sign_in(cast.bob, visitor=erin)
+
     # The key page lists the memo; before filing there is no receipt yet. Once it is filed,
     # this browser fetches the filing receipt for its signature, without a cookie, and the
     # page checks that the filing counted it (bob, invited but not a named signer, can no
@@ -149,8 +166,7 @@ def test_a_member_makes_a_key_signs_anonymously_and_is_counted_once(
 
     # Another member on the same browser: the records are this browser's, but the key page
     # lists only memos signed with the signed-in member's own keys.
-    bob.page.locator("form[action='/accounts/logout/'] button").click()
-    bob.page.wait_for_url("**/accounts/login/**")
+    sign_out(bob)
     erin = browsing.sign_in(cast.erin, visitor=bob)
     erin.goto("/accounts/anonymous-key/")
     erin.page.locator("#anonymous-receipts[data-listed]").wait_for(state="attached")

@@ -166,6 +166,9 @@ class PageSigning:
     key: AnonymousKey | None
     parameters: SigningParameters | None
     count_both_ways: bool = False
+    #: Every key the reader enrolled (hex), so the script heeds only their own records of
+    #: memos signed in this browser, which two members may share.
+    my_keys: tuple[str, ...] = ()
 
     def data(self) -> dict[str, object]:
         """The parameters as the page's data attributes (the script reads them)."""
@@ -182,6 +185,7 @@ class PageSigning:
             "delay_min": low,
             "delay_max": high,
             "count_both_ways": "true" if self.parameters.count_both_ways else "false",
+            "my_keys": " ".join(self.my_keys),
         }
 
 
@@ -198,8 +202,8 @@ def page_signing(
     try:
         parameters = signing_parameters(person, memo, with_ring=False)
     except NotAllowed:  # signed by name since the page's other queries ran
-        parameters = None
-    return PageSigning(key=key, parameters=parameters, count_both_ways=both)
+        return PageSigning(key=key, parameters=None, count_both_ways=both)
+    return PageSigning(key=key, parameters=parameters, count_both_ways=both, my_keys=tuple(keys_of(person)))
 
 
 def anonymous_receipt(memo_id: int, receipt_key: str) -> dict[str, Any]:

@@ -101,10 +101,14 @@ export async function forgetSigned(memo) {
   await store(SIGNED, "readwrite", (signed) => signed.delete(memo));
 }
 
-/** "sending", "sent", or null when this browser has not signed `memo` anonymously. */
-export async function signedState(memo) {
+/** "sending", "sent", or null when this browser has not signed `memo` anonymously. With
+ * `keys` (a Set of hex public keys), a record made with another key is not counted: a
+ * browser two members share keeps both members' records. Records from before the key was
+ * kept with them count whoever reads them. */
+export async function signedState(memo, keys = null) {
   const found = await store(SIGNED, "readonly", (signed) => signed.get(memo));
-  return found ? found.state || "sent" : null;
+  if (!found || (keys && found.publicKey && !keys.has(found.publicKey))) return null;
+  return found.state || "sent";
 }
 
 /** Every memo this browser signed anonymously, as markSigned recorded it, oldest first. */

@@ -23,6 +23,9 @@ import {
 
 const say = texts();
 const section = document.getElementById("anonymous-signing");
+// The reader's keys: this browser's records of memos signed with another member's key
+// (a shared browser) do not refuse them the named form.
+const myKeys = section ? new Set(section.dataset.myKeys.split(" ").filter(Boolean)) : null;
 const namedForm = document.getElementById("named-signing");
 
 class Refused extends Error {} // a message for the reader, already in their language
@@ -112,7 +115,7 @@ async function start() {
   prepared.catch(() => {}); // reported on the click, which tries again
   const button = section.querySelector("button");
   const status = section.querySelector("[role=status]");
-  const state = await signedState(Number(data.memo));
+  const state = await signedState(Number(data.memo), myKeys);
   if (state === "sent") {
     refuseNamedSigning();
     return;
@@ -136,7 +139,7 @@ async function start() {
     } catch (error) {
       if (error instanceof Refused) {
         status.textContent = error.message;
-      } else if ((await signedState(Number(data.memo))) === "sending") {
+      } else if ((await signedState(Number(data.memo), myKeys)) === "sending") {
         status.textContent = say("unconfirmed"); // sent, no answer: it may be stored
       } else {
         status.textContent = say("failed", { reason: error.message || error });
