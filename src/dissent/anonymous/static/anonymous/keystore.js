@@ -124,6 +124,19 @@ export function randomDelay(low, high) {
   return low + (crypto.getRandomValues(new Uint32Array(1))[0] % (span + 1));
 }
 
+/** POSTs `body` as JSON to `path` the way a request that must name nobody goes out: no
+ * cookie, no referrer, nothing cached. */
+export function postAnonymously(path, body) {
+  return fetch(path, {
+    method: "POST",
+    credentials: "omit",
+    referrerPolicy: "no-referrer",
+    cache: "no-store",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
 // --- The filing receipt of an anonymous signature -------------------------------------------
 
 /** The receipt key of `memo` for `secret` (hex): SHA-256 of a fixed label, the memo's id and

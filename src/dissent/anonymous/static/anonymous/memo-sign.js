@@ -12,6 +12,7 @@ import {
   fromHex,
   loadSecret,
   markSigned,
+  postAnonymously,
   randomDelay,
   receiptKey,
   sha256Hex,
@@ -44,20 +45,13 @@ async function preparedRing(data) {
 
 async function send(data, event, signature, receiptKeyHash) {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", event));
-  return fetch("/api/v1/anonymous/signatures", {
-    method: "POST",
-    credentials: "omit", // no session cookie: the request names nobody
-    referrerPolicy: "no-referrer",
-    cache: "no-store",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({
-      memo: Number(data.memo),
-      group: data.group,
-      log_size: Number(data.logSize),
-      event_sha256: toHex(digest), // shows the server this sender was shown the memo
-      signature: toBase64(signature),
-      receipt_key_sha256: receiptKeyHash, // its preimage fetches the filing receipt later
-    }),
+  return postAnonymously("/api/v1/anonymous/signatures", {
+    memo: Number(data.memo),
+    group: data.group,
+    log_size: Number(data.logSize),
+    event_sha256: toHex(digest), // shows the server this sender was shown the memo
+    signature: toBase64(signature),
+    receipt_key_sha256: receiptKeyHash, // its preimage fetches the filing receipt later
   });
 }
 

@@ -9,7 +9,7 @@
 // it is filed. Only memos signed with one of the signed-in member's keys are listed: a browser
 // shared by two members keeps both members' records.
 
-import { download, loadSecret, randomDelay, receiptKey, signedMemos, texts } from "./keystore.js";
+import { download, loadSecret, postAnonymously, randomDelay, receiptKey, signedMemos, texts } from "./keystore.js";
 
 const say = texts();
 const section = document.getElementById("anonymous-receipts");
@@ -20,13 +20,9 @@ async function fetchReceipt(record, status) {
   const seconds = randomDelay(Number(section.dataset.delayMin), Number(section.dataset.delayMax));
   status.textContent = say("receipt_waiting", { seconds });
   await new Promise((waited) => setTimeout(waited, seconds * 1000));
-  const response = await fetch("/api/v1/anonymous/receipt", {
-    method: "POST",
-    credentials: "omit", // no session cookie: the request names nobody
-    referrerPolicy: "no-referrer",
-    cache: "no-store",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ memo: record.memo, receipt_key: await receiptKey(record.memo, secret) }),
+  const response = await postAnonymously("/api/v1/anonymous/receipt", {
+    memo: record.memo,
+    receipt_key: await receiptKey(record.memo, secret),
   });
   if (response.status === 404) return say("receipt_none");
   if (!response.ok) {
