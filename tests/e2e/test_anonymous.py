@@ -140,6 +140,7 @@ def test_a_member_makes_a_key_signs_anonymously_and_is_counted_once(
     # longer read the memo itself).
     settings.ANONYMOUS_SEND_DELAY = (1, 1)  # a wait it must keep, short enough for a test
     bob.goto("/accounts/anonymous-key/")
+    bob.page.locator("#anonymous-receipts[data-listed]").wait_for()  # the script read this browser's records
     listed = bob.page.locator("#anonymous-receipts li")
     assert listed.count() == 1 and TITLE in listed.inner_text()
     with browsing.console_errors_allowed(r"status of 404 .* at .*/api/v1/anonymous/receipt$"):
